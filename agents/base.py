@@ -1,0 +1,330 @@
+"""The agent interface: ``ask()`` / ``tell()`` behind a common ``search()`` loop.
+
+An agent proposes designs (``ask``), is told their outcomes (``tell``), and ``search`` drives
+the two against an environment until ``budget`` *unique simulator calls* have been spent —
+the same count for every agent (cache hits are free, logged, and do not count).
+
+Subclasses declare their hyper-parameters as :class:`HyperParameter` entries (documented,
+typed, with defaults and ranges) and implement the protected hooks:
+
+* ``_setup(space, rng)`` — start a search;
+* ``_propose(n) -> list[design]`` — up to ``n`` proposals;
+* ``_observe(records)`` — learn from evaluated proposals.
+
+Agents whose library owns the loop (reinforcement learning) override ``search`` itself but
+still spend the budget through the same environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from archgym.envs.evaluator import EvalRecord
+from archgym.errors import ConfigError, did_you_mean
+from archgym.space import Design, ParameterSpace
+
+__all__ = ["Agent", "HyperParameter", "SearchResult", "unwrap_design_env"]
+
+logger = logging.getLogger(__name__)
+
+#: consecutive proposals answered from the cache after which a search stops early
+#: (the agent has converged or the space is exhausted).
+MAX_STALL = 2000
+
+
+@dataclass(frozen=True)
+class HyperParameter:
+    """One documented, typed hyper-parameter of an agent.
+
+    Attributes:
+        name: keyword name.
+        type: ``int``, ``float``, ``str`` or ``bool``.
+        default: the default value.
+        doc: what it does.
+        low, high: inclusive numeric bounds (optional).
+        choices: allowed values (optional).
+    """
+
+    name: str
+    type: type
+    default: Any
+    doc: str = ""
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+    def allowed(self) -> str:
+        if self.choices is not None:
+            return f"one of {list(self.choices)!r}"
+        rng = ""
+        if self.low is not None or self.high is not None:
+            rng = f" in [{'-inf' if self.low is None else self.low}, {'inf' if self.high is None else self.high}]"
+        return f"a{'n' if self.type is int else ''} {self.type.__name__}{rng}"
+
+    def coerce(self, value: Any, agent: str) -> Any:
+        """Convert ``value`` (possibly a command-line string) or raise :class:`ConfigError`."""
+        v = value
+        try:
+            if self.type is bool:
+                if isinstance(v, str):
+                    if v.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                        raise ValueError
+                    v = v.lower() in ("true", "1", "yes")
+                elif not isinstance(v, (bool, np.bool_)):
+                    raise ValueError
+                v = bool(v)
+            elif self.type is int:
+                if isinstance(v, bool):
+                    raise ValueError
+                if isinstance(v, str):
+                    v = int(v)
+                elif isinstance(v, (float, np.floating)):
+                    if not float(v).is_integer():
+                        raise ValueError
+                    v = int(v)
+                elif isinstance(v, (int, np.integer)):
+                    v = int(v)
+                else:
+                    raise ValueError
+            elif self.type is float:
+                if isinstance(v, bool) or not isinstance(v, (int, float, str, np.number)):
+                    raise ValueError
+                v = float(v)
+            else:
+                v = str(v)
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"agent {agent!r}: hyper-parameter {self.name!r} got {value!r}; expected {self.allowed()}"
+            ) from None
+        if self.choices is not None and v not in self.choices:
+            raise ConfigError(f"agent {agent!r}: hyper-parameter {self.name!r} got {value!r}; expected {self.allowed()}")
+        if (self.low is not None and v < self.low) or (self.high is not None and v > self.high):
+            raise ConfigError(f"agent {agent!r}: hyper-parameter {self.name!r} got {value!r}; expected {self.allowed()}")
+        return v
+
+
+@dataclass
+class SearchResult:
+    """What a search found.
+
+    Attributes:
+        agent: the agent's name; ``params`` its hyper-parameters.
+        seed: the seed; ``budget`` the unique-call budget.
+        history: every evaluation the agent received, in order (cache hits included).
+        best_design, best_metrics, best_reward: the best feasible design found (or the best
+            infeasible one when none is feasible).
+        best_so_far: best reward after each unique simulator call, shape ``(calls,)``.
+        pareto_designs, pareto_vectors: non-dominated designs for multi-objective searches.
+        calls: unique simulator calls spent; ``wall_s`` the search's wall time.
+    """
+
+    agent: str
+    params: dict[str, Any]
+    seed: int
+    budget: int
+    history: list[EvalRecord] = field(default_factory=list)
+    best_design: Design | None = None
+    best_metrics: dict[str, float] | None = None
+    best_reward: float = float("-inf")
+    best_so_far: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pareto_designs: list[Design] = field(default_factory=list)
+    pareto_vectors: list[tuple[float, ...]] = field(default_factory=list)
+    calls: int = 0
+    wall_s: float = 0.0
+
+    def calls_to_reach(self, reward: float) -> int | None:
+        """Unique calls needed to reach ``reward`` (``None`` if never reached)."""
+        hit = np.nonzero(self.best_so_far >= reward)[0]
+        return int(hit[0]) + 1 if len(hit) else None
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-serialisable summary (for ``summary.json``)."""
+        return {
+            "agent": self.agent,
+            "params": self.params,
+            "seed": self.seed,
+            "budget": self.budget,
+            "calls": self.calls,
+            "wall_s": self.wall_s,
+            "best_reward": self.best_reward,
+            "best_design": self.best_design,
+            "best_metrics": self.best_metrics,
+            "best_so_far": self.best_so_far.tolist(),
+            "pareto_designs": self.pareto_designs,
+            "pareto_vectors": [list(v) for v in self.pareto_vectors],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.summary(), default=str, indent=2)
+
+
+def unwrap_design_env(env: Any) -> Any:
+    """The :class:`~archgym.envs.DesignEnv` below any Gymnasium wrappers."""
+    from archgym.envs import DesignEnv
+
+    base = getattr(env, "unwrapped", env)
+    if not isinstance(base, DesignEnv):
+        raise ConfigError(f"agents search ArchGym DesignEnv environments, got {type(base).__name__}")
+    return base
+
+
+class Agent(ABC):
+    """Base class of every search agent.
+
+    Args:
+        **params: hyper-parameters (see the subclass's ``hyperparameters``); unknown names or
+            wrong types raise :class:`~archgym.errors.ConfigError` listing what is allowed.
+    """
+
+    name: ClassVar[str] = ""
+    hyperparameters: ClassVar[tuple[HyperParameter, ...]] = ()
+
+    def __init__(self, **params: Any):
+        known = {h.name: h for h in self.hyperparameters}
+        for k in params:
+            if k not in known:
+                raise ConfigError(
+                    f"agent {self.name!r} has no hyper-parameter {k!r}{did_you_mean(k, known)}; "
+                    f"allowed: {', '.join(known) or '(none)'}"
+                )
+        self.params: dict[str, Any] = {h.name: h.coerce(params.get(h.name, h.default), self.name) for h in self.hyperparameters}
+        self.space: ParameterSpace | None = None
+        self.rng: np.random.Generator = np.random.default_rng(0)
+        self.n_objectives = 1
+
+    # -- ask / tell -------------------------------------------------------------------
+    def setup(self, space: ParameterSpace, rng: np.random.Generator, n_objectives: int = 1) -> None:
+        """Start a new search over ``space``."""
+        self.space, self.rng, self.n_objectives = space, rng, n_objectives
+        self._setup(space, rng)
+
+    def ask(self, n: int = 1) -> list[Design]:
+        """Up to ``n`` design proposals (at least one)."""
+        if self.space is None:
+            raise RuntimeError("call setup() (or search()) before ask()")
+        return self._propose(max(1, int(n)))
+
+    def tell(self, records: Sequence[EvalRecord]) -> None:
+        """Report the outcomes of proposals."""
+        self._observe(list(records))
+
+    def _setup(self, space: ParameterSpace, rng: np.random.Generator) -> None:  # noqa: B027 - optional hook
+        """Hook: start a search."""
+
+    @abstractmethod
+    def _propose(self, n: int) -> list[Design]:
+        """Hook: up to ``n`` proposals."""
+
+    def _observe(self, records: list[EvalRecord]) -> None:  # noqa: B027 - optional hook
+        """Hook: learn from evaluated proposals."""
+
+    # -- the search loop --------------------------------------------------------------
+    def search(
+        self,
+        env: Any,
+        budget: int,
+        seed: int = 0,
+        callback: Callable[[EvalRecord, SearchResult], None] | None = None,
+    ) -> SearchResult:
+        """Search ``env`` until ``budget`` unique simulator calls are spent.
+
+        Args:
+            env: an ArchGym environment (``gymnasium.make("archgym/...")`` or a DesignEnv).
+            budget: unique simulator calls to spend (>= 1).
+            seed: seeds every random choice of the agent.
+            callback: called with each evaluation record and the running result.
+        """
+        if int(budget) != budget or budget < 1:
+            raise ConfigError(f"budget must be an integer >= 1, got {budget!r}")
+        budget = int(budget)
+        base = unwrap_design_env(env)
+        env.reset(seed=seed)
+        writer = base.evaluator.writer
+        if writer is not None and not writer.agent:
+            writer.set_context(agent=self.name, agent_params=self.params, seed=seed)
+        self.setup(base.space, np.random.default_rng(seed), base.objective.n_objectives)
+        tracker = _Tracker(self, base, budget, seed, callback)
+        stall = 0
+        space_size = base.space.size
+        while tracker.calls < budget and stall < MAX_STALL:
+            if space_size is not None and base.unique_calls >= space_size:
+                break
+            proposals = self.ask(self.batch_size())
+            records = []
+            for design in proposals:
+                if tracker.calls >= budget:
+                    break
+                _, _, _, truncated, info = env.step(base.space.encode_action(design))
+                rec = tracker.record(info)
+                records.append(rec)
+                stall = stall + 1 if rec.cache_hit else 0
+                if truncated:
+                    env.reset()
+            self.tell(records)
+        return tracker.finish()
+
+    def batch_size(self) -> int:
+        """How many proposals one ``ask`` should return (agents with batches override)."""
+        return 1
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params.items())})"
+
+
+class _Tracker:
+    """Builds a :class:`SearchResult` from evaluation records as a search proceeds."""
+
+    def __init__(self, agent: Agent, env: Any, budget: int, seed: int, callback: Callable | None):
+        self.env = env
+        self.start_calls = env.unique_calls
+        self.result = SearchResult(agent.name, dict(agent.params), seed, budget)
+        self.callback = callback
+        self.curve: list[float] = []
+        self.best_feasible = False
+        self.t0 = time.perf_counter()
+        self._vectors: list[tuple[float, ...]] = []
+        self._vector_designs: list[Design] = []
+
+    @property
+    def calls(self) -> int:
+        return self.env.unique_calls - self.start_calls
+
+    def record(self, info: Mapping[str, Any]) -> EvalRecord:
+        rec: EvalRecord = self.env.evaluator.last_record
+        res = self.result
+        res.history.append(rec)
+        better = (rec.feasible and not self.best_feasible) or (
+            rec.feasible == self.best_feasible and rec.reward > res.best_reward
+        )
+        if better:
+            res.best_reward, res.best_design, res.best_metrics = rec.reward, rec.design, rec.metrics
+            self.best_feasible = rec.feasible
+        if not rec.cache_hit:
+            self.curve.append(res.best_reward)
+            if rec.score.vector is not None and rec.feasible:
+                self._vectors.append(rec.score.vector)
+                self._vector_designs.append(rec.design)
+        if self.callback is not None:
+            self.callback(rec, res)
+        return rec
+
+    def finish(self) -> SearchResult:
+        from archgym.objective import pareto_front
+
+        res = self.result
+        res.calls = self.calls
+        res.best_so_far = np.asarray(self.curve, dtype=np.float64)
+        res.wall_s = time.perf_counter() - self.t0
+        if self._vectors:
+            mask = pareto_front(np.asarray(self._vectors))
+            res.pareto_vectors = [v for v, m in zip(self._vectors, mask) if m]
+            res.pareto_designs = [d for d, m in zip(self._vector_designs, mask) if m]
+        return res

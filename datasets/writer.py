@@ -1,0 +1,203 @@
+"""The one logging path: :class:`DatasetWriter` appends simulator calls and writes Parquet parts.
+
+Rows are buffered in memory and written as a *part file* every ``rows_per_part`` rows and on
+:meth:`DatasetWriter.close`. A part is written under a hidden temporary name and renamed into
+place only when complete (``os.replace`` is atomic on POSIX), so a process killed at any moment
+leaves only complete parts behind; :func:`archgym.datasets.load` ignores the temporaries.
+Each writer names its parts ``part-<run>-<trial>-<writer>-<n>.parquet``, so concurrent writers
+(Ray workers) never collide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from archgym.datasets.schema import arrow_schema, file_metadata
+
+if TYPE_CHECKING:
+    from archgym.simulator import Simulator
+
+__all__ = ["DatasetWriter", "new_run_id"]
+
+
+def new_run_id() -> str:
+    """A short, sortable, unique run id: ``YYYYmmdd-HHMMSS-<6 hex>``."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(text))
+
+
+class DatasetWriter:
+    """Appends one row per simulator call and writes them as Parquet parts under ``root``.
+
+    Args:
+        root: dataset root folder (created if missing).
+        simulator: the simulator whose calls are logged (name, version, space and metrics
+            fix the columns).
+        run_id: the run (``archgym run`` or one sweep); a fresh one by default.
+        trial_id: the Ray Tune trial, ``"0"`` for a single run.
+        agent: who proposes the designs.
+        agent_params: the agent's hyper-parameters (stored as JSON).
+        seed: the trial's seed.
+        env_id: the Gymnasium id the calls came through (``""`` when called directly).
+        rows_per_part: buffer size before a part is written.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        simulator: Simulator,
+        *,
+        run_id: str | None = None,
+        trial_id: str = "0",
+        agent: str = "",
+        agent_params: Mapping[str, Any] | None = None,
+        seed: int = 0,
+        env_id: str = "",
+        rows_per_part: int = 100_000,
+    ):
+        self.root = Path(root)
+        self.simulator = simulator
+        self.run_id = run_id or new_run_id()
+        self.trial_id = str(trial_id)
+        self.agent = agent
+        self.agent_params = json.dumps(dict(agent_params or {}), sort_keys=True, default=str)
+        self.seed = int(seed)
+        self.env_id = env_id
+        self.rows_per_part = int(rows_per_part)
+        self._space = simulator.design_space
+        self._param_names = self._space.names
+        self._metric_names = simulator.metric_names
+        self._schema = arrow_schema(self._space, self._metric_names).with_metadata(file_metadata(simulator))
+        self._dir = self.root / f"simulator={_safe(simulator.name)}"
+        self._writer_id = uuid.uuid4().hex[:8]
+        self._rows: list[tuple] = []
+        self._parts = 0
+        self.rows_written = 0
+        self.files: list[Path] = []
+        self._closed = False
+
+    def set_context(self, **fields: Any) -> None:
+        """Change the run context (``run_id``, ``trial_id``, ``agent``, ``agent_params``, ``seed``).
+
+        Rows already buffered are written first under the old context.
+        """
+        allowed = ("run_id", "trial_id", "agent", "agent_params", "seed")
+        for k in fields:
+            if k not in allowed:
+                raise TypeError(f"set_context() got {k!r}; allowed: {', '.join(allowed)}")
+        self.flush()
+        for k, v in fields.items():
+            if k == "agent_params":
+                v = json.dumps(dict(v or {}), sort_keys=True, default=str)
+            elif k == "seed":
+                v = int(v)
+            elif k == "trial_id":
+                v = str(v)
+            setattr(self, k, v)
+
+    # -- appending --------------------------------------------------------------------
+    def append(
+        self,
+        *,
+        step: int,
+        workload: str,
+        design: Mapping[str, Any],
+        metrics: Mapping[str, float] | None,
+        reward: float,
+        feasible: bool,
+        cache_hit: bool = False,
+        error: str | None = None,
+        sim_wall_s: float = 0.0,
+        timestamp: float | None = None,
+    ) -> None:
+        """Buffer one row (metrics ``None`` -> null ``m_`` columns)."""
+        if self._closed:
+            raise RuntimeError("DatasetWriter is closed")
+        params = tuple(design[n] for n in self._param_names)
+        if metrics is None:
+            mets: tuple = (None,) * len(self._metric_names)
+        else:
+            mets = tuple(metrics[m] for m in self._metric_names)
+        self._rows.append(
+            (step, workload, params, mets, reward, feasible, cache_hit, error, sim_wall_s,
+             time.time() if timestamp is None else timestamp)
+        )
+        if len(self._rows) >= self.rows_per_part:
+            self.flush()
+
+    def __len__(self) -> int:
+        return self.rows_written + len(self._rows)
+
+    # -- writing ----------------------------------------------------------------------
+    def flush(self) -> Path | None:
+        """Write the buffered rows as one complete part file; returns its path."""
+        if not self._rows:
+            return None
+        rows, self._rows = self._rows, []
+        n = len(rows)
+        steps, workloads, params, mets, rewards, feas, hits, errors, walls, stamps = zip(*rows)
+        cols: list[pa.Array] = []
+        const = (self.run_id, self.trial_id, self.agent, self.agent_params)
+        for value in const:
+            cols.append(pa.array([value] * n, pa.string()))
+        cols.append(pa.array(np.full(n, self.seed, dtype=np.int64)))
+        cols.append(pa.array(np.asarray(steps, dtype=np.int64)))
+        for value in (self.simulator.name, self.simulator.version, self.env_id):
+            cols.append(pa.array([value] * n, pa.string()))
+        cols.append(pa.array(workloads, pa.string()))
+        schema = self._schema
+        base = 10
+        for j, column in enumerate(zip(*params)):
+            cols.append(pa.array(column, schema.field(base + j).type))
+        for column in zip(*mets):
+            cols.append(pa.array(column, pa.float64()))
+        cols.append(pa.array(np.asarray(rewards, dtype=np.float64)))
+        cols.append(pa.array(feas, pa.bool_()))
+        cols.append(pa.array(hits, pa.bool_()))
+        cols.append(pa.array(errors, pa.string()))
+        cols.append(pa.array(np.asarray(walls, dtype=np.float64)))
+        micros = (np.asarray(stamps, dtype=np.float64) * 1e6).astype("int64")
+        cols.append(pa.array(micros, pa.timestamp("us", tz="UTC")))
+        table = pa.Table.from_arrays(cols, schema=schema)
+        self._dir.mkdir(parents=True, exist_ok=True)
+        name = f"part-{_safe(self.run_id)}-{_safe(self.trial_id)}-{self._writer_id}-{self._parts:05d}.parquet"
+        final = self._dir / name
+        tmp = self._dir / f".{name}.tmp"
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, final)
+        self._parts += 1
+        self.rows_written += n
+        self.files.append(final)
+        return final
+
+    def close(self) -> None:
+        """Flush the remaining rows; further appends raise."""
+        if not self._closed:
+            self.flush()
+            self._closed = True
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # best effort: never lose buffered rows on garbage collection
+        try:
+            if not self._closed and self._rows:
+                self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass

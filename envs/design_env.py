@@ -1,0 +1,142 @@
+"""``DesignEnv``: a Gymnasium environment over (simulator, workload, objective).
+
+One step proposes one complete design; an episode is ``max_steps`` proposals (then
+``truncated``). There is no hidden state a step changes besides the step counter: the
+environment is a bandit over designs, which is what design-space exploration is.
+
+* **Action**: ``ParameterSpace.to_gymnasium()`` — ``MultiDiscrete(nvec)`` of parameter indices
+  for a discrete space, ``Box(0, 1, (d,))`` when a parameter is continuous. A design ``dict``
+  is accepted too (``env.step({"PagePolicy": "Open", ...})``).
+* **Observation**: ``float32`` vector of ``len(metrics) + 1``: each metric divided by its value
+  for the baseline design (1.0 = as good as the baseline), then a feasibility flag (1/0).
+  ``reset`` returns the baseline's observation (all ones). Infeasible designs observe zeros.
+* **Reward**: the objective's scalar reward (larger is better).
+* **Info**: ``design``, ``metrics`` (raw, in the card's units, or ``None``), ``feasible``,
+  ``error``, ``reward_vector`` (multi-objective). Info depends only on the action, so same-seed
+  rollouts are identical; the bookkeeping (cache hit, unique-call counter) lives in
+  ``env.unwrapped.evaluator`` (``last_record``, ``unique_calls``).
+
+Versioning: ``-v0`` everywhere; bump the version when reward, observation or action meaning
+changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from archgym.datasets import DatasetWriter
+from archgym.envs.evaluator import EvalRecord, Evaluator
+from archgym.objective import Objective, make_objective
+from archgym.simulator import Simulator, make_simulator
+
+__all__ = ["DesignEnv"]
+
+_OBS_LIMIT = 1e30
+
+
+class DesignEnv(gym.Env):
+    """A Gymnasium environment where each step evaluates one design.
+
+    Args:
+        simulator: a registered simulator name or a :class:`~archgym.simulator.Simulator`.
+        workload: the workload (default: the simulator's first).
+        objective: an :class:`~archgym.objective.Objective`, a dict for
+            :func:`~archgym.objective.make_objective`, or ``None`` for the simulator's default.
+        max_steps: proposals per episode.
+        dataset: a folder to log every call into (a new :class:`DatasetWriter`), or a writer.
+        simulator_kwargs: keyword arguments for the simulator's factory.
+        cache: answer repeated designs from the run's cache.
+        log_context: extra writer fields (``run_id``, ``trial_id``, ``agent``,
+            ``agent_params``, ``seed``) when ``dataset`` is a folder.
+
+    Example:
+        >>> import gymnasium as gym, archgym                     # doctest: +SKIP
+        >>> env = gym.make("archgym/DRAM-v0", workload="stream")  # doctest: +SKIP
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}
+
+    def __init__(
+        self,
+        simulator: str | Simulator,
+        workload: str | None = None,
+        objective: Objective | Mapping[str, Any] | None = None,
+        max_steps: int = 16,
+        dataset: str | os.PathLike[str] | DatasetWriter | None = None,
+        simulator_kwargs: Mapping[str, Any] | None = None,
+        cache: bool = True,
+        log_context: Mapping[str, Any] | None = None,
+        env_id: str = "",
+    ):
+        super().__init__()
+        if isinstance(simulator, str):
+            simulator = make_simulator(simulator, **dict(simulator_kwargs or {}))
+        self.simulator: Simulator = simulator
+        self.workload = simulator.check_workload(workload)
+        self.objective: Objective = make_objective(objective, simulator, self.workload)
+        if max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+        self.max_steps = int(max_steps)
+        self.space = simulator.design_space
+        self.env_id = env_id or (self.spec.id if self.spec is not None else "")
+        writer = dataset
+        if dataset is not None and not isinstance(dataset, DatasetWriter):
+            writer = DatasetWriter(dataset, simulator, env_id=self.env_id, **dict(log_context or {}))
+        self.evaluator = Evaluator(simulator, self.workload, self.objective, writer, cache)  # type: ignore[arg-type]
+        self.action_space = self.space.to_gymnasium()
+        n = len(simulator.metrics)
+        self.observation_space = gym.spaces.Box(-_OBS_LIMIT, _OBS_LIMIT, shape=(n + 1,), dtype=np.float32)
+        base = simulator.baseline_metrics(self.workload)
+        self._scale = np.array([abs(base[m.name]) or 1.0 for m in simulator.metrics], dtype=np.float64)
+        self._metric_names = simulator.metric_names
+        self._steps = 0
+
+    # -- Gymnasium API ----------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self._steps = 0
+        obs = np.ones(len(self._metric_names) + 1, dtype=np.float32)
+        return obs, {}
+
+    def step(self, action: Any):
+        design = self.space.decode_action(action)
+        rec = self.evaluator.evaluate(design)
+        self._steps += 1
+        truncated = self._steps >= self.max_steps
+        return self._observe(rec), float(rec.score.reward), False, truncated, self._info(rec)
+
+    def close(self) -> None:
+        self.evaluator.close()
+        super().close()
+
+    # -- helpers ----------------------------------------------------------------------
+    @property
+    def unique_calls(self) -> int:
+        """Simulator calls made so far (designs new to this environment)."""
+        return self.evaluator.unique_calls
+
+    def evaluate_design(self, design: Mapping[str, Any]) -> EvalRecord:
+        """Evaluate a design outside the episode bookkeeping (logged and cached like a step)."""
+        return self.evaluator.evaluate(design)
+
+    def _observe(self, rec: EvalRecord) -> np.ndarray:
+        obs = np.zeros(len(self._metric_names) + 1, dtype=np.float32)
+        if rec.metrics is not None:
+            vals = np.fromiter((rec.metrics[m] for m in self._metric_names), np.float64, len(self._metric_names))
+            obs[:-1] = np.clip(np.nan_to_num(vals / self._scale), -_OBS_LIMIT, _OBS_LIMIT)
+        obs[-1] = 1.0 if rec.score.feasible else 0.0
+        return obs
+
+    def _info(self, rec: EvalRecord) -> dict[str, Any]:
+        return {
+            "design": rec.design,
+            "metrics": rec.metrics,
+            "feasible": rec.score.feasible,
+            "error": rec.error,
+            "reward_vector": rec.score.vector,
+        }

@@ -1,0 +1,1 @@
+"""Package data of the quantum-network simulator (SURFnet-like topology, NV link table); see README.md."""
