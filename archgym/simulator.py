@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from archgym.errors import (
     ArchGymError,
+    ConfigError,
     UnknownSimulatorError,
     UnknownWorkloadError,
     did_you_mean,
@@ -128,7 +129,7 @@ class Simulator(ABC):
         for m in self.metrics:
             if m.name == name:
                 return m
-        raise ArchGymError(
+        raise ConfigError(
             f"simulator {self.name!r} has no metric {name!r}{did_you_mean(name, self.metric_names)}; "
             f"allowed: {', '.join(self.metric_names)}"
         )

@@ -11,6 +11,7 @@ Each writer names its parts ``part-<run>-<trial>-<writer>-<n>.parquet``, so conc
 from __future__ import annotations
 
 import json
+import operator
 import os
 import time
 import uuid
@@ -33,6 +34,20 @@ __all__ = ["DatasetWriter", "new_run_id"]
 def new_run_id() -> str:
     """A short, sortable, unique run id: ``YYYYmmdd-HHMMSS-<6 hex>``."""
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+
+
+_NUMPY_TYPES = {pa.int64(): np.int64, pa.float64(): np.float64}
+
+
+def _column(values: tuple, typ: pa.DataType) -> pa.Array:
+    """An Arrow array from a tuple of Python values (NumPy fast path for numbers without nulls)."""
+    np_type = _NUMPY_TYPES.get(typ)
+    if np_type is not None:
+        try:
+            return pa.array(np.fromiter(values, np_type, len(values)))
+        except TypeError:  # None present: let Arrow build the null mask
+            pass
+    return pa.array(values, typ)
 
 
 def _safe(text: str) -> str:
@@ -80,6 +95,11 @@ class DatasetWriter:
         self._space = simulator.design_space
         self._param_names = self._space.names
         self._metric_names = simulator.metric_names
+        self._get_params = operator.itemgetter(*self._param_names)
+        self._get_metrics = operator.itemgetter(*self._metric_names)
+        self._no_metrics = (None,) * len(self._metric_names)
+        self._single_param = len(self._param_names) == 1
+        self._single_metric = len(self._metric_names) == 1
         self._schema = arrow_schema(self._space, self._metric_names).with_metadata(file_metadata(simulator))
         self._dir = self.root / f"simulator={_safe(simulator.name)}"
         self._writer_id = uuid.uuid4().hex[:8]
@@ -126,11 +146,15 @@ class DatasetWriter:
         """Buffer one row (metrics ``None`` -> null ``m_`` columns)."""
         if self._closed:
             raise RuntimeError("DatasetWriter is closed")
-        params = tuple(design[n] for n in self._param_names)
+        params = self._get_params(design)
         if metrics is None:
-            mets: tuple = (None,) * len(self._metric_names)
+            mets: tuple = self._no_metrics
         else:
-            mets = tuple(metrics[m] for m in self._metric_names)
+            mets = self._get_metrics(metrics)
+            if self._single_metric:
+                mets = (mets,)
+        if self._single_param:
+            params = (params,)
         self._rows.append(
             (step, workload, params, mets, reward, feasible, cache_hit, error, sim_wall_s,
              time.time() if timestamp is None else timestamp)
@@ -161,9 +185,9 @@ class DatasetWriter:
         schema = self._schema
         base = 10
         for j, column in enumerate(zip(*params)):
-            cols.append(pa.array(column, schema.field(base + j).type))
+            cols.append(_column(column, schema.field(base + j).type))
         for column in zip(*mets):
-            cols.append(pa.array(column, pa.float64()))
+            cols.append(_column(column, pa.float64()))
         cols.append(pa.array(np.asarray(rewards, dtype=np.float64)))
         cols.append(pa.array(feas, pa.bool_()))
         cols.append(pa.array(hits, pa.bool_()))
