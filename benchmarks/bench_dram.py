@@ -1,0 +1,68 @@
+"""Benchmark the DRAM simulator: requests/s per trace, ms per evaluation, batch of 100 designs.
+
+Usage: ``.venv/bin/python benchmarks/bench_dram.py [--repeats 20]``. The Numba compile (a cold
+cache, measured in a fresh process with an empty cache directory) and the first call in this
+process (loading the cached machine code, parsing the trace) are reported separately and kept
+out of the per-evaluation figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from archgym.simulators.dram import DramSimulator
+
+TRACES = ("stream", "random", "cloud-1", "cloud-2")
+
+
+def cold_compile_seconds() -> float:
+    code = ("import time; t=time.perf_counter(); from archgym.simulators.dram import DramSimulator; "
+            "s=DramSimulator(); s.evaluate(s.default_design(), 'stream'); print(time.perf_counter()-t)")
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-compile measurement")
+    args = ap.parse_args()
+    if not args.no_cold:
+        print(f"cold start (import + Numba compile + first evaluation): {cold_compile_seconds():.1f} s")
+    t0 = time.perf_counter()
+    sim = DramSimulator()
+    base = sim.default_design()
+    sim.evaluate(base, "stream")
+    print(f"warm start (import cached code + parse trace + first evaluation): {time.perf_counter() - t0:.3f} s")
+    print(f"{'trace':8s} {'requests':>8s} {'ms/eval (median)':>17s} {'ms/eval (min)':>14s} {'requests/s':>12s}")
+    for w in TRACES:
+        sim.evaluate(base, w)  # parse and cache the trace
+        times = []
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            sim.evaluate(base, w)
+            times.append(time.perf_counter() - t)
+        n = len(sim.trace(w))
+        med = statistics.median(times)
+        print(f"{w:8s} {n:8d} {med * 1e3:17.2f} {min(times) * 1e3:14.2f} {n / med:12.3g}")
+    designs = sim.design_space.sample(np.random.default_rng(0), 100)
+    for w in ("stream", "random"):
+        t = time.perf_counter()
+        sim.evaluate_batch(designs, w)
+        dt = time.perf_counter() - t
+        print(f"evaluate_batch: 100 random designs on {w}: {dt:.2f} s ({dt * 10:.1f} ms/design, "
+              f"{os.cpu_count()} threads)")
+
+
+if __name__ == "__main__":
+    main()

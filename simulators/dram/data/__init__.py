@@ -1,0 +1,1 @@
+"""DRAMSys-format data files shipped with the DRAM simulator (package data)."""
