@@ -2,22 +2,31 @@
 
 A GEMM ``C[M×N] = A[M×K] · B[K×N]`` runs on an ``R × C`` systolic array in *folds*: each fold
 maps a tile of two GEMM dimensions onto the array's rows and columns and streams the third
-(the temporal dimension ``T``) through it. Following SCALE-Sim's analytical model
-(Samajdar et al., "A Systematic Methodology for Characterizing Scalability of DNN Accelerators
-using SCALE-Sim", ISPASS 2020), one fold takes
+(the temporal dimension ``T``) through it. The dataflow decides which dimensions are spatial
+and which is temporal:
 
-    τ = 2·R + C + T − 2 cycles        (R − 1 to skew inputs in, C − 1 to ripple across,
-                                        T to stream, R to drain the outputs)
+| dataflow | rows ← | cols ← | T | folds | cycles per fold τ |
+|---|---|---|---|---|---|
+| ``os`` output-stationary | M | N | K | ⌈M/R⌉·⌈N/C⌉ | ``T + R + C − 2`` |
+| ``ws`` weight-stationary | K | N | M | ⌈K/R⌉·⌈N/C⌉ | ``2·R + C + T − 2`` |
+| ``is`` input-stationary  | K | M | N | ⌈K/R⌉·⌈M/C⌉ | ``2·R + C + T − 2`` |
 
-and the dataflow decides which dimensions are spatial and which is temporal:
+so the compute cycles with everything on chip are ``folds · τ``. The per-fold times are the
+ones SCALE-Sim 3.0 builds its demand matrices from (Samajdar et al., "A Systematic Methodology
+for Characterizing Scalability of DNN Accelerators using SCALE-Sim", ISPASS 2020; the code in
+``scalesim/compute/systolic_compute_{os,ws,is}.py``):
 
-| dataflow | rows ← | cols ← | T | folds |
-|---|---|---|---|---|
-| ``os`` output-stationary | M | N | K | ⌈M/R⌉·⌈N/C⌉ |
-| ``ws`` weight-stationary | K | N | M | ⌈K/R⌉·⌈N/C⌉ |
-| ``is`` input-stationary  | K | M | N | ⌈K/R⌉·⌈M/C⌉ |
+* ``os``: the ``T`` operand pairs stream in, skewed by ``R − 1`` cycles across the rows, and
+  the fold waits ``C − 1`` cycles for the last column before the next fold starts:
+  ``T + (C − 1) + (R − 1)``;
+* ``ws``/``is``: ``R`` cycles to preload the stationary operand, then ``T`` streaming cycles,
+  ``C − 1`` cycles to drain the partial sums across the columns and ``R − 1`` of skew:
+  ``R + T + (C − 1) + (R − 1)``.
 
-so the compute cycles are ``folds · (2R + C + T − 2)`` with everything on chip. Utilisation is
+SCALE-Sim reports one cycle fewer per layer (it prints the index of the last busy cycle);
+the cross-check test in ``tests/integration/test_scalesim_crosscheck.py`` shows exact
+agreement on ResNet-18 otherwise. Folds are charged at the full array size (partly filled
+folds take as long as full ones), as in SCALE-Sim. Utilisation is
 ``M·N·K / (cycles · R · C)``. All functions take scalars or NumPy arrays and broadcast, so a
 mapper or a batch of designs is scored in one vectorised call.
 
@@ -61,14 +70,16 @@ def gemm_cycles(M, N, K, rows, cols, dataflow: str = "os"):
         dataflow: ``"os"``, ``"ws"`` or ``"is"``.
 
     Returns:
-        ``int64`` cycles, ``folds · (2·rows + cols + T − 2)``; 0 where any dimension is 0.
+        ``int64`` cycles, ``folds · τ`` with ``τ = T + rows + cols − 2`` for ``os`` and
+        ``τ = T + 2·rows + cols − 2`` for ``ws`` and ``is``; 0 where any dimension is 0.
     """
     sr, sc, t = fold_shape(M, N, K, dataflow)
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     t = np.asarray(t, dtype=np.int64)
     folds = _ceil_div(sr, rows) * _ceil_div(sc, cols)
-    cycles = folds * (2 * rows + cols + t - 2)
+    preload = 0 if dataflow == "os" else rows  # the stationary operand is loaded first in ws/is
+    cycles = folds * (preload + rows + cols + t - 2)
     empty = (np.asarray(M) == 0) | (np.asarray(N) == 0) | (np.asarray(K) == 0)
     return np.where(empty, 0, cycles).astype(np.int64)
 

@@ -1,0 +1,309 @@
+"""Analytical cost model of a spatial DNN accelerator, vectorised over designs and layers.
+
+The machine: DRAM → global buffer (GLB, ``banks`` SRAM banks of 64-bit ports) → NoC (``noc``
+words/cycle) → an ``rows × cols`` PE array, each PE a MAC with a private register file (RF).
+A layer (lowered to a GEMM ``M × N × K``, repeated ``rep`` times; :mod:`.workloads`) runs as:
+
+**Compute (array timing).** ``os``/``ws``/``is``: the shared systolic formula
+(:func:`archgym.simulators.systolic.gemm_cycles`, fill and drain per fold included).
+``rs`` (Eyeriss row-stationary, Chen et al. ISCA 2016): filter rows ``R`` go down the array,
+``p = min(⌊rows/R⌋, C/groups)`` input channels stacked; output rows (``batch·Y``) go across;
+when they do not fill the columns, ``q`` filters are replicated across the spare ones. Each PE
+runs 1-D convolutions of ``X·S`` MACs per filter, so one fold takes ``T + rows + cols − 2`` with
+``T = ⌈N/q⌉·X·S`` and there are ``⌈C'/p⌉·⌈R/rows⌉·⌈batch·Y/cols⌉`` folds.
+
+**GLB ↔ array traffic** (words; counted the way SCALE-Sim counts SRAM reads/writes):
+
+| dataflow | reads from the GLB | writes to the GLB |
+|---|---|---|
+| os | ``M·K·⌈N/cols⌉ + N·K·⌈M/rows⌉`` | ``M·N`` |
+| ws | ``K·N + M·K·⌈N/cols⌉ + M·N·(f−1)``, ``f = ⌈K/rows⌉`` | ``M·N·f`` |
+| is | ``M·K + N·K·⌈M/cols⌉ + M·N·(f−1)``, ``f = ⌈K/rows⌉`` | ``M·N·f`` |
+| rs | weights ``N·K·⌈bY/cols⌉`` + inputs ``in·⌈⌈N/q⌉/k_f⌉`` + psums ``M·N·(f−1)`` | ``M·N·f``, ``f = ⌈C'/p⌉·⌈R/rows⌉`` |
+
+(``k_f``: filters whose rows fit in one PE's RF next to an input window, ``in``: real input words.)
+Systolic arrays also forward two words to a neighbour per MAC; row-stationary passes one
+partial sum up the column per ``S`` MACs.
+
+**DRAM ↔ GLB traffic**: the mapper of :mod:`.mapper` (best loop order and tile sizes that fit).
+
+**Cycles** of a layer: ``max(compute, DRAM, GLB, NoC) + prologue`` — double-buffering overlaps
+memory with compute, so the slowest of the four sets the pace (the layer is *compute-* or
+*memory-bound*), and the first tile must arrive from DRAM before the array can start
+(``prologue = tile bytes / DRAM bytes per cycle``). DRAM cycles = bytes / (GB/s ÷ GHz); GLB
+cycles = accesses / (banks · 64 / bits); NoC cycles = words / NoC width.
+
+**Energy** = MAC + RF + NoC + GLB + DRAM terms (:mod:`.tables`): ``MACs·e_mac``,
+``3·MACs·e_rf`` (two operand reads and one partial-sum update per MAC), ``NoC words·e_noc +
+neighbour hops·e_hop``, ``(NoC words + DRAM words)·e_glb`` (every DRAM word is also written
+to or read from the GLB), ``DRAM words·e_dram``.
+
+**Infeasible**: the GLB cannot hold the smallest legal tile of some layer, or (row-stationary)
+the RF cannot hold one filter row, one input window and one partial sum (``2·S + 1`` words).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from archgym.simulators.accelerator import tables
+from archgym.simulators.accelerator.mapper import Tiling, best_tiling, fixed_tiling
+from archgym.simulators.accelerator.workloads import Layer
+from archgym.simulators.systolic import gemm_cycles
+
+__all__ = ["DATAFLOWS", "Hardware", "LayerArrays", "LayerCosts", "evaluate_layers"]
+
+DATAFLOWS: tuple[str, ...] = ("rs", "ws", "os", "is")
+SRAM_PORT_BITS = 64
+
+
+def _ceil_div(a, b):
+    return -(-np.asarray(a, dtype=np.int64) // np.asarray(b, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class LayerArrays:
+    """Per-layer quantities as ``(L,)`` arrays (one GEMM repeat unless stated)."""
+
+    names: tuple[str, ...]
+    M: np.ndarray
+    N: np.ndarray
+    K: np.ndarray
+    rep: np.ndarray  # repeats of the GEMM (groups, heads × batch)
+    rho: np.ndarray  # real input words / (M·K), ≤ 1
+    in_words: np.ndarray  # real input words of one repeat
+    R: np.ndarray
+    S: np.ndarray
+    X: np.ndarray
+    rows_out: np.ndarray  # batch·Y output rows (row-stationary columns)
+    C_group: np.ndarray  # input channels per group
+    macs: np.ndarray  # MACs of the whole layer (all repeats)
+
+    @classmethod
+    def from_layers(cls, layers: tuple[Layer, ...] | list[Layer]) -> LayerArrays:
+        cols: dict[str, list] = {k: [] for k in ("M", "N", "K", "rep", "in_words", "R", "S", "X", "rows_out", "C_group")}
+        for layer in layers:
+            m, n, k = layer.gemm()
+            rep = layer.repeats()
+            if layer.kind == "conv":
+                h, w = layer.input_hw
+                in_words = layer.batch * (layer.C // layer.groups) * h * w
+                x, r, s, rows_out = layer.X, layer.R, layer.S, layer.batch * layer.Y
+            else:  # fc / gemm: one "row" per token, no sliding window
+                in_words, x, r, s, rows_out = m * k, 1, 1, 1, m
+            for key, val in zip(cols, (m, n, k, rep, min(in_words, m * k), r, s, x, rows_out, k // (r * s))):
+                cols[key].append(val)
+        arr = {k: np.asarray(v, dtype=np.int64) for k, v in cols.items()}
+        return cls(
+            names=tuple(layer.name for layer in layers),
+            rho=arr["in_words"] / (arr["M"] * arr["K"]).astype(np.float64),
+            macs=arr["rep"] * arr["M"] * arr["N"] * arr["K"],
+            **arr,
+        )
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """Hardware parameters of ``D`` designs as ``(D, 1)`` arrays (broadcast against layers)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    rf_bytes: np.ndarray
+    rf_sram: np.ndarray  # bool: RF class "sram" (else flip-flop "regfile")
+    glb_kib: np.ndarray
+    glb_banks: np.ndarray
+    noc_words: np.ndarray  # words per cycle
+    dram_gbps: np.ndarray
+    bits: np.ndarray
+    clock_ghz: float = 1.0
+
+    @classmethod
+    def from_designs(cls, designs: list[dict[str, Any]], clock_ghz: float = 1.0) -> Hardware:
+        def col(key, dtype=np.int64):
+            return np.asarray([d[key] for d in designs], dtype=dtype)[:, None]
+
+        return cls(
+            rows=col("pe_rows"),
+            cols=col("pe_cols"),
+            rf_bytes=col("rf_bytes"),
+            rf_sram=np.asarray([d["rf_class"] == "sram" for d in designs])[:, None],
+            glb_kib=col("glb_kib"),
+            glb_banks=col("glb_banks"),
+            noc_words=col("noc_words"),
+            dram_gbps=col("dram_gbps", np.float64),
+            bits=col("precision_bits"),
+            clock_ghz=clock_ghz,
+        )
+
+    @property
+    def pes(self) -> np.ndarray:
+        return self.rows * self.cols
+
+    def area_mm2(self) -> dict[str, np.ndarray]:
+        """Area terms (mm²) of each design, ``(D,)`` arrays."""
+        pe = self.pes * tables.a_pe_mm2(self.bits, self.rf_bytes, self.rf_sram)
+        glb = tables.a_glb_mm2(self.glb_kib * 1024, self.glb_banks)
+        noc = tables.a_noc_mm2(self.noc_words, self.bits, self.pes)
+        phy = tables.PHY_MM2_PER_GBPS * self.dram_gbps
+        return {k: np.asarray(v, dtype=np.float64)[:, 0] for k, v in (("pe_array", pe), ("glb", glb), ("noc", noc), ("dram_phy", phy))}
+
+
+@dataclass
+class LayerCosts:
+    """Per-(design, layer) results, ``(D, L)`` arrays; ``feasible`` False rows hold NaN."""
+
+    feasible: np.ndarray
+    reason: np.ndarray  # 0 ok, 1 GLB too small, 2 RF too small
+    cycles: np.ndarray
+    compute_cycles: np.ndarray
+    dram_cycles: np.ndarray
+    glb_cycles: np.ndarray
+    noc_cycles: np.ndarray
+    prologue_cycles: np.ndarray
+    energy_pj: dict[str, np.ndarray]
+    dram_words: np.ndarray
+    glb_accesses: np.ndarray
+    noc_words: np.ndarray
+    glb_required_words: np.ndarray
+    min_glb_words: np.ndarray
+    rf_required_words: np.ndarray
+    tiling: Tiling
+
+    @property
+    def energy_total_pj(self) -> np.ndarray:
+        return sum(self.energy_pj.values())
+
+    @property
+    def bound(self) -> np.ndarray:
+        """Which resource sets each layer's pace: 0 compute, 1 DRAM, 2 GLB, 3 NoC."""
+        return np.argmax(np.stack([self.compute_cycles, self.dram_cycles, self.glb_cycles, self.noc_cycles]), axis=0)
+
+
+def _row_stationary(la: LayerArrays, hw: Hardware):
+    """Compute cycles, GLB traffic, hops and RF needs of the row-stationary dataflow, ``(D, L)``."""
+    rows, cols = hw.rows, hw.cols
+    R, S, X, bY, Cg, N = la.R, la.S, la.X, la.rows_out, la.C_group, la.N
+    p = np.clip(rows // R, 1, Cg)
+    r_folds = _ceil_div(R, rows)
+    y_folds = _ceil_div(bY, cols)
+    q = np.clip(cols // np.minimum(bY, cols), 1, N)
+    n_per_pe = _ceil_div(N, q)
+    T = n_per_pe * X * S
+    c_folds = _ceil_div(Cg, p) * r_folds
+    compute = c_folds * y_folds * (T + rows + cols - 2)
+    rf_words = hw.rf_bytes * 8 // hw.bits
+    k_f = np.clip((rf_words - S) // (S + 1), 1, n_per_pe)  # filters whose rows fit next to an input window
+    out = la.M * N
+    reads = N * la.K * y_folds + la.in_words * _ceil_div(n_per_pe, k_f) + out * (c_folds - 1)
+    writes = out * c_folds
+    hops = la.M * N * la.K / S
+    rf_need = np.broadcast_to(2 * S + 1, compute.shape)
+    # Minimum tile: one output pixel per used column (the rest of the row streams through the
+    # PE) × the filter rows and channels that fill the used PE rows.
+    g_m = np.minimum(la.M, np.minimum(bY, cols))
+    g_k = np.minimum(la.K, np.minimum(p * R, rows) * S)
+    g = np.stack(np.broadcast_arrays(g_m, np.ones_like(compute), g_k), axis=-1)
+    return compute, reads, writes, hops, rf_need, g
+
+
+def _systolic(la: LayerArrays, hw: Hardware, dataflow: str):
+    """The same for the systolic dataflows ``os``, ``ws``, ``is``."""
+    rows, cols = hw.rows, hw.cols
+    M, N, K = la.M, la.N, la.K
+    compute = gemm_cycles(M, N, K, rows, cols, dataflow)
+    if dataflow == "os":
+        reads = M * K * _ceil_div(N, cols) + N * K * _ceil_div(M, rows)
+        writes = np.broadcast_to(M * N, compute.shape)
+        g = (np.minimum(M, rows), np.minimum(N, cols), 1)
+    else:
+        f = _ceil_div(K, rows)
+        if dataflow == "ws":
+            reads = K * N + M * K * _ceil_div(N, cols) + M * N * (f - 1)
+            g = (1, np.minimum(N, cols), np.minimum(K, rows))
+        else:
+            reads = M * K + N * K * _ceil_div(M, cols) + M * N * (f - 1)
+            g = (np.minimum(M, cols), 1, np.minimum(K, rows))
+        writes = M * N * f
+    hops = 2.0 * M * N * K
+    rf_need = np.full(compute.shape, 3)
+    return compute, reads, writes, hops, rf_need, np.stack(np.broadcast_arrays(*g, compute), axis=-1)[..., :3]
+
+
+def evaluate_layers(
+    la: LayerArrays, hw: Hardware, dataflow: str, fixed: tuple[str, tuple[int, int, int]] | None = None
+) -> LayerCosts:
+    """Cost every layer of ``la`` on every design of ``hw`` under one ``dataflow``.
+
+    Args:
+        la: the layers.
+        hw: ``D`` designs (all with this dataflow).
+        dataflow: ``"rs"``, ``"ws"``, ``"os"`` or ``"is"``.
+        fixed: ``(loop order, (splits of m, n, k))`` — a given DRAM-level tiling (the mapping
+            env), tiles clamped to the minimum tile; ``None`` runs the mapper.
+
+    Returns:
+        :class:`LayerCosts` with ``(D, L)`` arrays.
+    """
+    if dataflow == "rs":
+        compute, reads, writes, hops, rf_need, g = _row_stationary(la, hw)
+    elif dataflow in ("os", "ws", "is"):
+        compute, reads, writes, hops, rf_need, g = _systolic(la, hw, dataflow)
+    else:
+        raise ValueError(f"unknown dataflow {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
+    shape = np.broadcast_shapes(compute.shape, hw.rows.shape)
+    bits = hw.bits.astype(np.float64)
+    word_bytes = bits / 8.0
+    cap_words = hw.glb_kib * 1024 * 8 // hw.bits
+    g = np.broadcast_to(g, shape + (3,))
+    if fixed is None:
+        tiling = best_tiling(la.M, la.N, la.K, la.rho, g, cap_words)
+    else:
+        tiling = fixed_tiling(la.M, la.N, la.K, la.rho, fixed[0], fixed[1], cap_words, g)
+    rf_words = hw.rf_bytes * 8 // hw.bits
+    rf_ok = rf_words >= rf_need
+    feasible = tiling.feasible & rf_ok
+    reason = np.where(~tiling.feasible, 1, np.where(~rf_ok, 2, 0))
+
+    rep = la.rep.astype(np.float64)
+    compute_c = rep * compute
+    dram_words = rep * tiling.dram_words
+    noc_words = rep * (reads + writes)
+    glb_acc = noc_words + dram_words
+    bytes_per_cycle = hw.dram_gbps / hw.clock_ghz
+    dram_c = dram_words * word_bytes / bytes_per_cycle
+    glb_c = glb_acc / (hw.glb_banks * (SRAM_PORT_BITS / bits))
+    noc_c = noc_words / hw.noc_words
+    prologue = tiling.footprint_words / 2.0 * word_bytes / bytes_per_cycle
+    cycles = np.maximum(np.maximum(compute_c, dram_c), np.maximum(glb_c, noc_c)) + prologue
+
+    macs = la.macs.astype(np.float64)
+    bank_bytes = hw.glb_kib * 1024 / hw.glb_banks
+    energy = {
+        "mac": np.broadcast_to(macs * tables.e_mac(bits), shape),
+        "rf": np.broadcast_to(3.0 * macs * tables.e_rf_word(hw.rf_bytes, bits, hw.rf_sram), shape),
+        "noc": noc_words * tables.e_noc_word(bits, hw.pes) + rep * hops * tables.e_hop_word(bits),
+        "glb": glb_acc * tables.e_glb_word(bank_bytes, bits),
+        "dram": dram_words * tables.e_dram_word(bits),
+    }
+    nan = np.where(feasible, 1.0, np.nan)
+    return LayerCosts(
+        feasible=feasible,
+        reason=reason,
+        cycles=cycles * nan,
+        compute_cycles=compute_c * nan,
+        dram_cycles=dram_c * nan,
+        glb_cycles=glb_c * nan,
+        noc_cycles=noc_c * nan,
+        prologue_cycles=prologue * nan,
+        energy_pj={k: v * nan for k, v in energy.items()},
+        dram_words=dram_words * nan,
+        glb_accesses=glb_acc * nan,
+        noc_words=noc_words * nan,
+        glb_required_words=tiling.footprint_words * nan,
+        min_glb_words=tiling.min_footprint_words,
+        rf_required_words=np.broadcast_to(rf_need, shape),
+        tiling=tiling,
+    )

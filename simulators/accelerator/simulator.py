@@ -1,0 +1,259 @@
+"""``dnn_accel`` (``archgym/DNNAccel-v0``): search the hardware of a spatial DNN accelerator.
+
+Problem card
+------------
+**Parameters** (the hardware; every layer gets its own best mapping from the mapper):
+
+| parameter | unit | values | baseline (Eyeriss-like) |
+|---|---|---|---|
+| ``pe_rows`` | PEs | 4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64 | 12 |
+| ``pe_cols`` | PEs | same | 14 (168 PEs) |
+| ``rf_bytes`` | B per PE | 16 … 2048 (powers of two) | 512 |
+| ``rf_class`` | — | ``regfile`` (flip-flops), ``sram`` | ``regfile`` |
+| ``glb_kib`` | KiB | 8 … 2048 (powers of two) | 128 |
+| ``glb_banks`` | banks of 64-bit ports | 1 … 64 (powers of two) | 16 |
+| ``noc_words`` | words/cycle GLB ↔ array | 4 … 256 (powers of two) | 16 |
+| ``dram_gbps`` | GB/s | 4, 8, 16, 32, 64, 128 | 16 |
+| ``precision_bits`` | bits per word | 8, 16 | 16 |
+| ``dataflow`` | — | ``rs`` row-, ``ws`` weight-, ``os`` output-, ``is`` input-stationary | ``rs`` |
+
+About 4.1 × 10⁷ designs. Clock: 1 GHz (constructor argument ``clock_ghz``), 45 nm tables.
+
+**Metrics** (summed over the layers of the network, as the earlier Timeloop env did):
+
+| metric | unit | direction | meaning |
+|---|---|---|---|
+| ``latency_cycles`` | cycles | min | Σ per-layer ``max(compute, DRAM, GLB, NoC) + prologue`` |
+| ``energy_uj`` | µJ | min | MAC + RF + NoC + GLB + DRAM energy |
+| ``area_mm2`` | mm² | min | PE array + GLB + NoC + DRAM interface |
+| ``utilisation`` | 1 | max | MACs / (cycles · PEs) |
+| ``dram_traffic_mb`` | MB | min | bytes moved to and from DRAM / 10⁶ |
+| ``glb_required_kib`` | KiB | min | largest GLB footprint of a layer's chosen tiling |
+| ``rf_required_b`` | B | min | register-file bytes per PE the dataflow needs |
+
+**Workloads**: the networks of :data:`~.workloads.NETWORKS` (default ``alexnet``, as the
+earlier env), batch ``batch`` (constructor argument, default 1).
+
+**Default objective**: :class:`~archgym.objective.TargetSpec` on energy, area and cycles with
+targets 30 % less energy, 15 % less area and 20 % fewer cycles than the baseline on the workload
+(the earlier ArchGym Timeloop env's improvements).
+
+**Reference and what it leaves out**: an analytical model in the style of Timeloop/MAESTRO
+(:mod:`.costmodel`, :mod:`.mapper`, :mod:`.tables`), its systolic timing shared with and
+cross-checked against SCALE-Sim (see ``docs/accelerator.md``). Left out: separate per-operand
+scratchpads and multicast NoC topologies, tile halos, bank conflicts, DRAM page effects,
+sparsity, leakage, clock and voltage scaling, inter-layer fusion; layers run one after another.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import InfeasibleDesign
+from archgym.objective import TargetSpec
+from archgym.simulator import Metric, Simulator
+from archgym.simulators.accelerator.costmodel import DATAFLOWS, Hardware, LayerArrays, LayerCosts, evaluate_layers
+from archgym.simulators.accelerator.mapper import ORDERS
+from archgym.simulators.accelerator.workloads import NETWORKS, load_network
+from archgym.space import Categorical, Design, Ordinal, ParameterSpace, PowerOfTwo
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DNNAccelSimulator", "BASELINE", "DESIGN_SPACE", "METRICS", "TARGET_IMPROVEMENT"]
+
+ARRAY_SIDES = (4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64)
+
+DESIGN_SPACE = ParameterSpace(
+    {
+        "pe_rows": Ordinal(ARRAY_SIDES),
+        "pe_cols": Ordinal(ARRAY_SIDES),
+        "rf_bytes": PowerOfTwo(16, 2048),
+        "rf_class": Categorical(["regfile", "sram"]),
+        "glb_kib": PowerOfTwo(8, 2048),
+        "glb_banks": PowerOfTwo(1, 64),
+        "noc_words": PowerOfTwo(4, 256),
+        "dram_gbps": Ordinal([4, 8, 16, 32, 64, 128]),
+        "precision_bits": Ordinal([8, 16]),
+        "dataflow": Categorical(list(DATAFLOWS)),
+    }
+)
+
+#: Eyeriss-like baseline: 12 × 14 = 168 PEs, 0.5 KB RF per PE, 128 KiB GLB, row-stationary.
+BASELINE: dict[str, Any] = {
+    "pe_rows": 12,
+    "pe_cols": 14,
+    "rf_bytes": 512,
+    "rf_class": "regfile",
+    "glb_kib": 128,
+    "glb_banks": 16,
+    "noc_words": 16,
+    "dram_gbps": 16,
+    "precision_bits": 16,
+    "dataflow": "rs",
+}
+
+METRICS = (
+    Metric("latency_cycles", "cycles", "min", "cycles to run every layer of the network once"),
+    Metric("energy_uj", "uJ", "min", "MAC + register file + NoC + global buffer + DRAM energy"),
+    Metric("area_mm2", "mm2", "min", "PE array + global buffer + NoC + DRAM interface area (45 nm)"),
+    Metric("utilisation", "1", "max", "MACs / (cycles x PEs)"),
+    Metric("dram_traffic_mb", "MB", "min", "bytes moved between DRAM and the global buffer / 1e6"),
+    Metric("glb_required_kib", "KiB", "min", "largest global-buffer footprint of a layer's tiling"),
+    Metric("rf_required_b", "B", "min", "register-file bytes per PE the dataflow needs"),
+)
+
+#: ArchGym's Timeloop targets: 30 % less energy, 15 % less area, 20 % fewer cycles.
+TARGET_IMPROVEMENT = {"energy_uj": 0.30, "area_mm2": 0.15, "latency_cycles": 0.20}
+
+_CHUNK = 256  # designs scored per vectorised call (bounds memory: chunk × layers × 6 × 17 candidates)
+
+
+def network_metrics(costs: LayerCosts, hw: Hardware, la: LayerArrays) -> dict[str, np.ndarray]:
+    """Sum per-layer costs into the card's metrics, ``(D,)`` arrays (NaN where infeasible)."""
+    cycles = costs.cycles.sum(axis=1)
+    energy = costs.energy_total_pj.sum(axis=1) * 1e-6
+    area = sum(hw.area_mm2().values())
+    bits = hw.bits[:, 0].astype(np.float64)
+    return {
+        "latency_cycles": cycles,
+        "energy_uj": energy,
+        "area_mm2": area,
+        "utilisation": la.macs.sum() / (cycles * hw.pes[:, 0]),
+        "dram_traffic_mb": costs.dram_words.sum(axis=1) * bits / 8.0 * 1e-6,
+        "glb_required_kib": np.max(costs.glb_required_words, axis=1) * bits / 8.0 / 1024.0,
+        "rf_required_b": np.max(costs.rf_required_words, axis=1) * bits / 8.0,
+    }
+
+
+def infeasibility_reason(costs: LayerCosts, la: LayerArrays, hw: Hardware, d: int) -> str:
+    """Why design ``d`` of a batch cannot run, naming the first layer that does not fit."""
+    bad = np.flatnonzero(~costs.feasible[d])
+    if bad.size == 0:
+        return ""
+    layer = int(bad[0])
+    name, bits = la.names[layer], int(hw.bits[d, 0])
+    if costs.reason[d, layer] == 1:
+        need = costs.min_glb_words[d, layer] * bits / 8 / 1024
+        return (
+            f"layer {name!r}: the global buffer of {int(hw.glb_kib[d, 0])} KiB cannot hold the smallest legal "
+            f"(double-buffered) tile, which needs {need:.1f} KiB"
+        )
+    need = int(costs.rf_required_words[d, layer]) * bits // 8
+    return f"layer {name!r}: the {int(hw.rf_bytes[d, 0])}-byte register file cannot hold one filter row, input window and partial sum ({need} B needed)"
+
+
+class DNNAccelSimulator(Simulator):
+    """Spatial DNN accelerator, analytical cost model with a per-layer mapper (see the module card)."""
+
+    name = "dnn_accel"
+    version = "1"
+    design_space = DESIGN_SPACE
+    metrics = METRICS
+    workloads = NETWORKS
+
+    def __init__(self, batch: int = 1, clock_ghz: float = 1.0):
+        if not isinstance(batch, int) or batch < 1:
+            raise ValueError(f"batch must be a positive integer, got {batch!r}")
+        if not clock_ghz > 0:
+            raise ValueError(f"clock_ghz must be > 0, got {clock_ghz!r}")
+        self.batch = batch
+        self.clock_ghz = float(clock_ghz)
+        self._layers: dict[str, LayerArrays] = {}
+
+    def default_design(self) -> Design:
+        return dict(BASELINE)
+
+    def default_objective(self, workload: str | None = None) -> TargetSpec:
+        return TargetSpec.from_baseline(self, workload, improvement=TARGET_IMPROVEMENT, metrics=list(TARGET_IMPROVEMENT))
+
+    def layer_arrays(self, workload: str) -> LayerArrays:
+        """The layer table of ``workload`` as arrays (cached per simulator)."""
+        if workload not in self._layers:
+            self._layers[workload] = LayerArrays.from_layers(load_network(workload, batch=self.batch))
+        return self._layers[workload]
+
+    # -- evaluation ---------------------------------------------------------------------
+    def _evaluate(self, design: Design, workload: str) -> dict[str, float]:
+        metrics, feasible, reasons = self.evaluate_arrays([design], workload)
+        if not feasible[0]:
+            raise InfeasibleDesign(reasons[0])
+        return {k: float(v[0]) for k, v in metrics.items()}
+
+    def evaluate_batch(self, designs: Sequence[Mapping[str, Any]], workload: str | None = None) -> list[dict[str, float]]:
+        """Score many designs in vectorised chunks; raises :class:`InfeasibleDesign` on the first infeasible one."""
+        workload = self.check_workload(workload)
+        valid = [self.design_space.validate(d) for d in designs]
+        metrics, feasible, reasons = self.evaluate_arrays(valid, workload)
+        if not feasible.all():
+            raise InfeasibleDesign(f"design {int(np.flatnonzero(~feasible)[0])} of the batch: {reasons[int(np.flatnonzero(~feasible)[0])]}")
+        return [self._check_metrics({k: v[i] for k, v in metrics.items()}) for i in range(len(valid))]
+
+    def evaluate_arrays(self, designs: Sequence[Mapping[str, Any]], workload: str) -> tuple[dict[str, np.ndarray], np.ndarray, list[str]]:
+        """Metrics of validated designs as ``(n,)`` arrays, with a feasibility mask and reasons.
+
+        Designs are grouped by dataflow and scored ``_CHUNK`` at a time in one NumPy call each.
+        """
+        la = self.layer_arrays(workload)
+        n = len(designs)
+        out = {m.name: np.full(n, np.nan) for m in self.metrics}
+        feasible = np.zeros(n, dtype=bool)
+        reasons = [""] * n
+        by_df: dict[str, list[int]] = {}
+        for i, d in enumerate(designs):
+            by_df.setdefault(d["dataflow"], []).append(i)
+        for df, idx in by_df.items():
+            for start in range(0, len(idx), _CHUNK):
+                chunk = idx[start : start + _CHUNK]
+                hw = Hardware.from_designs([designs[i] for i in chunk], self.clock_ghz)
+                costs = evaluate_layers(la, hw, df)
+                ok = costs.feasible.all(axis=1)
+                for key, val in network_metrics(costs, hw, la).items():
+                    out[key][chunk] = np.where(ok, val, np.nan)
+                feasible[chunk] = ok
+                for j in np.flatnonzero(~ok):
+                    reasons[chunk[j]] = infeasibility_reason(costs, la, hw, int(j))
+        return out, feasible, reasons
+
+    def report(self, design: Mapping[str, Any], workload: str | None = None) -> list[dict[str, Any]]:
+        """Per-layer details of one design: cycles by resource, the bound, energy terms, tiling.
+
+        Returns:
+            One dict per layer (name, MACs, cycles, compute/DRAM/GLB/NoC cycles, ``bound``,
+            energy terms in pJ, DRAM words, GLB footprint in words, loop order and tiles).
+        """
+        design = self.design_space.validate(design)
+        workload = self.check_workload(workload)
+        la = self.layer_arrays(workload)
+        hw = Hardware.from_designs([design], self.clock_ghz)
+        costs = evaluate_layers(la, hw, design["dataflow"])
+        names = ("compute", "dram", "glb", "noc")
+        rows = []
+        for i, name in enumerate(la.names):
+            row: dict[str, Any] = {
+                "layer": name,
+                "macs": int(la.macs[i]),
+                "feasible": bool(costs.feasible[0, i]),
+                "cycles": float(costs.cycles[0, i]),
+                "compute_cycles": float(costs.compute_cycles[0, i]),
+                "dram_cycles": float(costs.dram_cycles[0, i]),
+                "glb_cycles": float(costs.glb_cycles[0, i]),
+                "noc_cycles": float(costs.noc_cycles[0, i]),
+                "prologue_cycles": float(costs.prologue_cycles[0, i]),
+                "bound": names[int(costs.bound[0, i])] if costs.feasible[0, i] else None,
+                "dram_words": float(costs.dram_words[0, i]),
+                "glb_footprint_words": float(costs.glb_required_words[0, i]),
+                "loop_order": ORDERS[int(costs.tiling.order[0, i])],
+                "tiles_mnk": tuple(int(t) for t in costs.tiling.tiles[0, i]),
+            }
+            row.update({f"energy_{k}_pj": float(v[0, i]) for k, v in costs.energy_pj.items()})
+            rows.append(row)
+        return rows
+
+    def area_breakdown(self, design: Mapping[str, Any]) -> dict[str, float]:
+        """Area terms of one design (mm²): PE array, GLB, NoC, DRAM interface."""
+        hw = Hardware.from_designs([self.design_space.validate(design)], self.clock_ghz)
+        return {k: float(v[0]) for k, v in hw.area_mm2().items()}

@@ -1,0 +1,168 @@
+"""The analytical accelerator model (dnn_accel): golden values, invariants, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from archgym.errors import InfeasibleDesign, InvalidDesignError, UnknownWorkloadError
+from archgym.simulators.accelerator import tables
+from archgym.simulators.accelerator.costmodel import Hardware, LayerArrays, evaluate_layers
+from archgym.simulators.accelerator.simulator import BASELINE, TARGET_IMPROVEMENT, DNNAccelSimulator
+from archgym.simulators.accelerator.workloads import Layer, network_macs
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return DNNAccelSimulator()
+
+
+def _hw(**overrides):
+    return Hardware.from_designs([{**BASELINE, **overrides}])
+
+
+# -- golden values --------------------------------------------------------------------------
+def test_dense_gemm_all_on_chip_output_stationary():
+    # 64×64×64 GEMM on an 8×8 output-stationary array: ⌈64/8⌉·⌈64/8⌉ = 64 folds of
+    # (K + R + C − 2) = 78 cycles = 4992 cycles; a 2 MiB GLB holds the operands, so DRAM moves
+    # each operand exactly once (3·4096 words).
+    la = LayerArrays.from_layers([Layer("g", "gemm", K=64, C=64, Y=64)])
+    hw = _hw(pe_rows=8, pe_cols=8, glb_kib=2048, dram_gbps=128, noc_words=256, glb_banks=64, dataflow="os")
+    costs = evaluate_layers(la, hw, "os")
+    assert costs.compute_cycles[0, 0] == 4992
+    assert costs.dram_words[0, 0] == 3 * 64 * 64
+    assert costs.bound[0, 0] == 0  # compute-bound
+    # The smallest tiling that still moves each operand once keeps all of C (64×64) and streams
+    # one k-slice of A and B (64 + 64 words); the prologue loads it: 4224 words · 2 B / 128 B/cycle.
+    assert tuple(costs.tiling.tiles[0, 0]) == (64, 64, 1)
+    assert costs.prologue_cycles[0, 0] == pytest.approx(4224 * 2 / 128)
+    assert costs.cycles[0, 0] == pytest.approx(4992 + 66)
+
+
+def test_weight_stationary_glb_traffic_hand_derived():
+    # ws on 8×8, M=N=K=64: reads = K·N + M·K·⌈N/8⌉ + M·N·(⌈K/8⌉ − 1) = 4096 + 32768 + 28672,
+    # writes = M·N·⌈K/8⌉ = 32768 (partial sums leave the array once per K fold).
+    la = LayerArrays.from_layers([Layer("g", "gemm", K=64, C=64, Y=64)])
+    costs = evaluate_layers(la, _hw(pe_rows=8, pe_cols=8, glb_kib=2048, dataflow="ws"), "ws")
+    assert costs.noc_words[0, 0] == 4096 + 32768 + 28672 + 32768
+
+
+def test_fc_layer_at_batch_one_is_dram_bound(sim):
+    # ResNet-18's fc streams 512·1000 16-bit weights once: ≥ 1,024,000 B / 16 B per cycle = 64,000 cycles.
+    rows = {r["layer"]: r for r in sim.report(BASELINE, "resnet18")}
+    fc = rows["fc"]
+    assert fc["bound"] == "dram"
+    assert fc["dram_cycles"] >= 64_000
+    assert fc["dram_cycles"] == pytest.approx(64_000, rel=0.01)
+
+
+def test_row_stationary_fills_a_3x3_layer(sim):
+    # conv2_1a (64→64, 3×3, 56×56) on 12×14 row-stationary: 4 channels × 3 filter rows fill the
+    # 12 rows, 56 output rows fold 4× over 14 columns; T = 64 filters · 56 px · 3 taps = 10,752.
+    # cycles = ⌈64/4⌉ · 4 · (10,752 + 12 + 14 − 2) = 689,664.
+    rows = {r["layer"]: r for r in sim.report(BASELINE, "resnet18")}
+    assert rows["conv2_1a"]["compute_cycles"] == 689_664
+
+
+def test_energy_table_values():
+    assert tables.e_mac(16) == pytest.approx(0.887, abs=1e-3)
+    assert tables.e_mac(8) == pytest.approx(0.2 + 0.0548, abs=1e-3)
+    assert tables.sram_e64(8 * 1024) == pytest.approx(10.0, rel=0.01)  # Horowitz: 8 KB → 10 pJ
+    assert tables.sram_e64(1024 * 1024) == pytest.approx(100.0, rel=0.01)  # 1 MB → 100 pJ
+    assert tables.e_dram_word(64) == pytest.approx(1300.0)  # 1.3 nJ per 64-bit access
+
+
+def test_energy_is_the_sum_of_its_per_level_terms(sim):
+    rows = sim.report(BASELINE, "resnet18")
+    total = sum(v for r in rows for k, v in r.items() if k.startswith("energy_"))
+    assert sim.evaluate(BASELINE, "resnet18")["energy_uj"] == pytest.approx(total * 1e-6, rel=1e-12)
+    mac = sum(r["energy_mac_pj"] for r in rows)
+    assert mac == pytest.approx(network_macs("resnet18") * tables.e_mac(16))
+
+
+def test_area_is_the_sum_of_its_terms(sim):
+    parts = sim.area_breakdown(BASELINE)
+    assert sim.evaluate(BASELINE, "alexnet")["area_mm2"] == pytest.approx(sum(parts.values()))
+    assert parts["dram_phy"] == pytest.approx(0.05 * 16)
+
+
+# -- invariants -----------------------------------------------------------------------------
+def test_doubling_off_chip_bandwidth_never_slows_a_design(sim):
+    rng = np.random.default_rng(7)
+    checked = 0
+    for design in sim.design_space.sample(rng, 60):
+        if design["dram_gbps"] == 128:
+            continue
+        faster = dict(design, dram_gbps=design["dram_gbps"] * 2)
+        try:
+            slow = sim.evaluate(design, "resnet18")["latency_cycles"]
+        except InfeasibleDesign:
+            continue
+        assert sim.evaluate(faster, "resnet18")["latency_cycles"] <= slow
+        checked += 1
+    assert checked > 20
+
+
+def test_utilisation_in_unit_interval(sim):
+    rng = np.random.default_rng(3)
+    metrics, feasible, _ = sim.evaluate_arrays(sim.design_space.sample(rng, 200), "mobilenet_v2")
+    u = metrics["utilisation"][feasible]
+    assert np.all((u > 0) & (u <= 1.0))
+
+
+def test_deterministic_and_batch_equals_single(sim):
+    rng = np.random.default_rng(11)
+    designs = [d for d in sim.design_space.sample(rng, 40) if d["rf_bytes"] >= 64 and d["glb_kib"] >= 64]
+    batch = sim.evaluate_batch(designs, "resnet18")
+    for d, b in zip(designs, batch):
+        single = sim.evaluate(d, "resnet18")
+        assert single == sim.evaluate(d, "resnet18")
+        for k in single:
+            assert single[k] == pytest.approx(b[k], rel=1e-12)
+
+
+# -- infeasible and invalid designs ---------------------------------------------------------
+def test_glb_that_fits_no_tile_is_infeasible(sim):
+    # 64×64 output-stationary needs at least a 64×64 output tile + a row and column of operands:
+    # 2·(64·64 + 64 + 64) 16-bit words = 16.5 KiB > 8 KiB.
+    design = dict(BASELINE, pe_rows=64, pe_cols=64, glb_kib=8, dataflow="os")
+    with pytest.raises(InfeasibleDesign, match="global buffer of 8 KiB"):
+        sim.evaluate(design, "resnet18")
+
+
+def test_rf_too_small_for_row_stationary_is_infeasible(sim):
+    # AlexNet conv1 has 11-tap filter rows: 2·11 + 1 = 23 words = 46 B > 32 B.
+    with pytest.raises(InfeasibleDesign, match="register file"):
+        sim.evaluate(dict(BASELINE, rf_bytes=32), "alexnet")
+    sim.evaluate(dict(BASELINE, rf_bytes=32, dataflow="ws"), "alexnet")  # systolic flows need 3 words
+
+
+def test_batch_raises_on_an_infeasible_member(sim):
+    bad = dict(BASELINE, pe_rows=64, pe_cols=64, glb_kib=8, dataflow="os")
+    with pytest.raises(InfeasibleDesign, match="design 1 of the batch"):
+        sim.evaluate_batch([BASELINE, bad], "resnet18")
+
+
+def test_bad_inputs(sim):
+    with pytest.raises(InvalidDesignError):
+        sim.evaluate(dict(BASELINE, pe_rows=13), "resnet18")
+    with pytest.raises(UnknownWorkloadError, match="resnet18"):
+        sim.evaluate(BASELINE, "resnet81")
+    with pytest.raises(ValueError):
+        DNNAccelSimulator(batch=0)
+
+
+# -- objective and batch --------------------------------------------------------------------
+def test_default_objective_targets(sim):
+    obj = sim.default_objective("alexnet")
+    base = sim.evaluate(BASELINE, "alexnet")
+    for metric, frac in TARGET_IMPROVEMENT.items():
+        assert obj.targets[metric] == pytest.approx(base[metric] * (1 - frac))
+    assert set(obj.targets) == {"energy_uj", "area_mm2", "latency_cycles"}
+
+
+def test_batch_size_scales_work():
+    one = DNNAccelSimulator(batch=1).evaluate(BASELINE, "resnet18")
+    four = DNNAccelSimulator(batch=4).evaluate(BASELINE, "resnet18")
+    assert four["latency_cycles"] > 2 * one["latency_cycles"]
+    assert four["energy_uj"] > 2 * one["energy_uj"]
