@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
         size = s["design_space_size"]
         size_txt = f"{size:.3g} designs" if size else "continuous"
         print(f"  {s['name']:<14} {s['env_id']:<24} {s['description']}")
-        print(f"  {'':<14} workloads: {', '.join(s['workloads'])}; {size_txt}")
+        w = s["workloads"]
+        w_txt = ", ".join(w[:8]) + (f", … ({len(w)} in all; --json lists them)" if len(w) > 8 else "")
+        print(f"  {'':<14} workloads: {w_txt}; {size_txt}")
         print(f"  {'':<14} metrics: {', '.join(s['metrics'])}")
     print("agents:")
     for a in data["agents"]:
