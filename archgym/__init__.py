@@ -60,3 +60,7 @@ import archgym.simulators  # noqa: E402,F401  (registers the built-in simulators
 from archgym.simulator import load_entry_points as _load_entry_points  # noqa: E402
 
 _load_entry_points()
+
+from archgym.proxy.registry import register_from_env as _register_proxies  # noqa: E402
+
+_register_proxies()  # trained proxies listed in ARCHGYM_PROXIES (os.pathsep-separated model folders)

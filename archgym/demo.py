@@ -1,38 +1,64 @@
-"""The main job on the embedded default (``make demo``).
+"""The main job on the embedded default (``make demo``): sweep → report → proxy.
 
-A search on the memory-controller environment, logged into a Parquet dataset under ``--out``.
-(Grows into sweep → report → proxy as those pieces land.)
+1. a Ray Tune sweep of random walk, genetic algorithm and ant colony over hyper-parameters and
+   seeds on the memory-controller environment (``sweeps/demo.yaml``), on a local Ray started
+   in-process, every simulator call logged to ``<out>/sweep/dataset``;
+2. the hyper-parameter-lottery report (``<out>/sweep/report.html``);
+3. proxy cost models trained on the sweep's dataset, with their honest error report
+   (``<out>/proxy``).
+
+Running it again resumes: finished trials are not re-run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m archgym.demo", description=__doc__)
-    parser.add_argument("--out", default="demo-out", help="output folder")
-    parser.add_argument("--budget", type=int, default=60, help="simulator calls")
+    parser = argparse.ArgumentParser(prog="python -m archgym.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
+    parser.add_argument("--config", help="sweep file (default: sweeps/demo.yaml)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     out = Path(args.out).resolve()
+    sweep_dir = out / "sweep"
+    t0 = time.perf_counter()
 
-    import gymnasium as gym
+    from archgym.errors import ArchGymError
+    from archgym.sweep.demo import run_demo
 
-    import archgym  # noqa: F401
-    from archgym.agents import make_agent
-    from archgym.datasets import info
-
-    env = gym.make("archgym/DRAM-v0", workload="stream", dataset=out / "dataset")
-    result = make_agent("random").search(env, budget=args.budget, seed=0)
-    env.close()
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(result.to_json())
-    print(json.dumps({"best_reward": result.best_reward, "best_design": result.best_design}, indent=2))
-    print(f"dataset: {out / 'dataset'} ({info(out / 'dataset')['rows']} rows)")
+    try:
+        print(f"[1/3] sweep on the embedded local Ray -> {sweep_dir}", flush=True)
+        result, report = run_demo(sweep_dir, config=args.config, progress=not args.no_progress,
+                                  resume=(sweep_dir / "sweep.yaml").exists())
+        print(f"[2/3] report -> {report}", flush=True)
+        print(f"[3/3] proxy models on {result.out_dir / 'dataset'} -> {out / 'proxy'}", flush=True)
+        proxy_report = _train_proxy(result.out_dir / "dataset", out / "proxy")
+    except ArchGymError as exc:
+        print(f"archgym demo: error: {exc}", file=sys.stderr)
+        return 2
+    print()
+    print(f"done in {time.perf_counter() - t0:.0f} s")
+    print(f"  dataset : {result.out_dir / 'dataset'}   (archgym dataset info {result.out_dir / 'dataset'})")
+    print(f"  report  : {report}")
+    print(f"  proxy   : {proxy_report}")
     return 0
+
+
+def _train_proxy(dataset: Path, out: Path) -> Path:
+    from archgym.proxy.pipeline import train_and_report
+
+    return train_and_report(dataset, "dram", out)
 
 
 if __name__ == "__main__":

@@ -134,8 +134,8 @@ class DesignEnv(gym.Env):
 
     def _info(self, rec: EvalRecord) -> dict[str, Any]:
         return {
-            "design": rec.design,
-            "metrics": rec.metrics,
+            "design": dict(rec.design),
+            "metrics": None if rec.metrics is None else dict(rec.metrics),
             "feasible": rec.score.feasible,
             "error": rec.error,
             "reward_vector": rec.score.vector,
