@@ -493,17 +493,7 @@ class ParameterSpace:
             InvalidDesignError: naming the unknown or missing parameter, or the bad value and
                 what is allowed.
         """
-        if not isinstance(design, Mapping):
-            raise InvalidDesignError(f"a design must be a mapping of parameter names to values, got {type(design).__name__}")
-        unknown = [k for k in design if k not in self.parameters]
-        if unknown:
-            k = unknown[0]
-            raise InvalidDesignError(
-                f"unknown parameter {k!r}{did_you_mean(k, self.names)}; allowed: {', '.join(self.names)}"
-            )
-        missing = [n for n in self.names if n not in design]
-        if missing:
-            raise InvalidDesignError(f"design is missing parameter(s) {', '.join(map(repr, missing))}")
+        self.check_keys(design)
         out: Design = {}
         for name, p in self.parameters.items():
             value = _plain(design[name])
@@ -517,6 +507,26 @@ class ParameterSpace:
                 value = float(value)
             out[name] = value
         return out
+
+    def check_keys(self, design: Any, where: str = "") -> None:
+        """Raise :class:`InvalidDesignError` unless ``design`` is a mapping with exactly this space's names.
+
+        Args:
+            design: the candidate design.
+            where: appended to the message to locate the design (e.g. ``" (design 3)"``).
+        """
+        if not isinstance(design, Mapping):
+            raise InvalidDesignError(f"a design must be a mapping of parameter names to values, got {type(design).__name__}")
+        if len(design) == len(self.names) and all(n in design for n in self.names):
+            return
+        unknown = [k for k in design if k not in self.parameters]
+        if unknown:
+            k = unknown[0]
+            raise InvalidDesignError(
+                f"unknown parameter {k!r}{did_you_mean(str(k), self.names)}{where}; allowed: {', '.join(self.names)}"
+            )
+        missing = [n for n in self.names if n not in design]
+        raise InvalidDesignError(f"design is missing parameter(s) {', '.join(map(repr, missing))}{where}")
 
     def feasibility(self, design: Mapping[str, Any]) -> tuple[bool, str | None]:
         """``(True, None)`` or ``(False, reason)`` for the first violated constraint."""

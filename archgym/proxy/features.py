@@ -140,7 +140,6 @@ class FeatureEncoder:
         self.workload_feature = bool(workload_feature)
         self._blocks = [_Block(n, p) for n, p in space.parameters.items()]
         self._names = space.names
-        self._name_set = frozenset(space.names)
         self.columns: list[str] = [c for b in self._blocks for c in b.columns]
         self.n_design = len(self.columns)
         if self.workload_feature:
@@ -160,18 +159,7 @@ class FeatureEncoder:
             ) from None
 
     def _check_keys(self, design: Any, row: int | None = None) -> None:
-        if not isinstance(design, Mapping):
-            raise InvalidDesignError(f"a design must be a mapping of parameter names to values, got {type(design).__name__}")
-        if design.keys() != self._name_set:
-            where = f" (design {row})" if row is not None else ""
-            unknown = [k for k in design if k not in self._name_set]
-            if unknown:
-                k = unknown[0]
-                raise InvalidDesignError(
-                    f"unknown parameter {k!r}{did_you_mean(str(k), self._names)}{where}; allowed: {', '.join(self._names)}"
-                )
-            missing = [n for n in self._names if n not in design]
-            raise InvalidDesignError(f"design is missing parameter(s) {', '.join(map(repr, missing))}{where}")
+        self.space.check_keys(design, f" (design {row})" if row is not None else "")
 
     # -- encoding ----------------------------------------------------------------------
     def transform_designs(self, designs: Sequence[Mapping[str, Any]], workload: str) -> np.ndarray:
