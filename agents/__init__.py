@@ -1,16 +1,27 @@
 """Search agents with one interface: ``agent.search(env, budget, seed) -> SearchResult``.
 
-| name | agent |
-|---|---|
-| ``random`` | :class:`RandomWalk` — uniform sampling without repetition |
+| name | agent | module |
+|---|---|---|
+| ``random`` | :class:`RandomWalk` — uniform sampling without repetition | ``archgym.agents.random_walk`` |
+| ``ga`` | genetic algorithm on the index encoding | ``archgym.agents.genetic`` |
+| ``aco`` | ant colony optimisation over per-parameter choices | ``archgym.agents.ant_colony`` |
+| ``bo`` | Bayesian optimisation (BoTorch GP, qLogEI / qLogNEHVI) | ``archgym.agents.bo`` |
+| ``ppo``, ``a2c``, ``dqn`` | reinforcement learning (Stable-Baselines3) | ``archgym.agents.rl`` |
+
+The torch-based agents (``bo``, ``ppo``, ``a2c``, ``dqn``) are registered lazily, so
+``import archgym.agents`` does not import torch.
 """
 
+from archgym.agents.ant_colony import AntColony
 from archgym.agents.base import Agent, HyperParameter, SearchResult
+from archgym.agents.genetic import GeneticAlgorithm
 from archgym.agents.random_walk import RandomWalk
 from archgym.agents.registry import agent_class, list_agents, make_agent, register_agent
 
 __all__ = [
     "Agent",
+    "AntColony",
+    "GeneticAlgorithm",
     "HyperParameter",
     "RandomWalk",
     "SearchResult",
@@ -21,3 +32,9 @@ __all__ = [
 ]
 
 register_agent("random", RandomWalk)
+register_agent("ga", GeneticAlgorithm)
+register_agent("aco", AntColony)
+register_agent("bo", "archgym.agents.bo.agent:BayesianOptimisation")
+register_agent("ppo", "archgym.agents.rl:PPOAgent")
+register_agent("a2c", "archgym.agents.rl:A2CAgent")
+register_agent("dqn", "archgym.agents.rl:DQNAgent")

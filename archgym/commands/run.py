@@ -1,0 +1,67 @@
+"""``archgym run``: one search of one agent on one environment."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from archgym.commands.common import example_parser
+from archgym.errors import ConfigError
+
+
+def add_parser(sub: Any) -> None:
+    p = example_parser(
+        sub,
+        "run",
+        "run one agent on one environment and log every simulator call",
+        "archgym run --env archgym/DRAM-v0 --agent ga --budget 100 --seed 0 --agent-param population=16 --out out/run1",
+        "Run one search for BUDGET unique simulator calls (cache hits are free). Writes OUT/dataset "
+        "(Parquet, one row per call), OUT/summary.json (best design and metrics, calls, wall time, "
+        "best-so-far curve) and OUT/convergence.png. Agents: see `archgym list`.",
+    )
+    p.add_argument("--env", "-e", required=True, help="Gymnasium id (archgym/DRAM-v0) or simulator name (dram)")
+    p.add_argument("--agent", "-a", required=True, help="agent name: random, ga, aco, bo, ppo, a2c, dqn, ...")
+    p.add_argument("--budget", "-b", type=int, required=True, help="unique simulator calls to spend (>= 1)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--workload", "-w", help="workload (default: the simulator's first)")
+    p.add_argument(
+        "--objective",
+        help="objective kind (target, weighted, multi) or JSON, e.g. '{\"kind\": \"multi\", \"metrics\": [\"power_mw\", \"latency_ns\"]}'",
+    )
+    p.add_argument(
+        "--agent-param", "-p", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="agent hyper-parameter"
+    )
+    p.add_argument("--out", "-o", required=True, help="output folder")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=run)
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """``["k=v", ...]`` -> ``{"k": "v"}``; raises :class:`ConfigError` on a malformed item."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"malformed --agent-param {item!r}: expected KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from archgym.runner import run_search
+
+    result = run_search(
+        args.env,
+        args.agent,
+        args.budget,
+        args.seed,
+        args.out,
+        workload=args.workload,
+        objective=args.objective,
+        agent_params=parse_params(args.agent_param),
+        progress=not args.no_progress,
+    )
+    print(f"best reward {result.best_reward:.6g} after {result.calls} simulator calls ({result.wall_s:.1f} s)")
+    print(f"best design {result.best_design}")
+    print(f"wrote {args.out}/summary.json, {args.out}/convergence.png, {args.out}/dataset")
+    return 0

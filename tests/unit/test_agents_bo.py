@@ -1,0 +1,187 @@
+"""The Bayesian-optimisation agent: encoding, model, acquisition and optimiser, each alone, then searches."""
+
+from __future__ import annotations
+
+import math
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+pytest.importorskip("botorch")
+
+import torch  # noqa: E402
+
+from archgym.agents import make_agent  # noqa: E402
+from archgym.agents.bo import (  # noqa: E402
+    SpaceEncoding,
+    build_acquisition,
+    candidate_pool,
+    fit_model,
+    optimise_discrete,
+    optimise_mixed,
+    reference_point,
+    select_training,
+    transform_rewards,
+)
+from archgym.envs import DesignEnv  # noqa: E402
+from archgym.simulator import Metric, Simulator  # noqa: E402
+from archgym.space import Categorical, Integer, Ordinal, ParameterSpace, PowerOfTwo, Real  # noqa: E402
+
+
+class Mixed(Simulator):
+    """Categorical, integer, power-of-two, constant and real knobs; two metrics."""
+
+    name = "bo_mixed_test"
+    design_space = ParameterSpace(
+        {
+            "kind": Categorical(["a", "b", "c"]),
+            "n": Integer(0, 7),
+            "p": PowerOfTwo(1, 16),
+            "fixed": Ordinal([3]),
+            "x": Real(0.0, 1.0, grid=9),
+        }
+    )
+    metrics = (Metric("cost_ns", "ns", "min"), Metric("quality_pct", "%", "max"))
+    workloads = ("w",)
+
+    def default_design(self):
+        return {"kind": "a", "n": 0, "p": 1, "fixed": 3, "x": 0.0}
+
+    def _evaluate(self, d, w):
+        k = {"a": 0.0, "b": 2.0, "c": 0.5}[d["kind"]]
+        cost = 1.0 + k + (d["n"] - 5) ** 2 / 4 + (math.log2(d["p"]) - 2) ** 2 + 4 * (d["x"] - 0.25) ** 2
+        return {"cost_ns": cost, "quality_pct": 10 + d["n"] + 5 * d["x"] - k}
+
+
+ENC = SpaceEncoding.from_space(Mixed.design_space)
+
+
+def test_encoding_drops_constants_and_splits_categorical_from_ordered():
+    assert ENC.active.tolist() == [0, 1, 2, 4]
+    assert ENC.cat_dims == (0,) and ENC.ord_dims == (1, 2, 3)
+    assert ENC.bounds().tolist() == [[0, 0, 0, 0], [2, 7, 4, 8]]
+    idx = np.array([[2, 7, 4, 0, 8], [0, 3, 1, 0, 2]])
+    np.testing.assert_array_equal(ENC.from_inputs(ENC.to_inputs(idx)), idx)
+    assert ENC.from_inputs(np.array([[2.4, 9.0, -1.0, 3.6]])).tolist() == [[2, 7, 0, 0, 4]]
+
+
+def test_transform_rewards_by_hand():
+    r = np.array([1.0, math.e, 0.0, 100.0])
+    f = np.array([True, True, False, True])
+    np.testing.assert_allclose(transform_rewards(r, f, "auto"), [0.0, 1.0, 0.0, math.log(100.0)])
+    np.testing.assert_allclose(transform_rewards(np.array([-2.0, 3.0, -9.0]), np.array([True, True, False]), "auto"), [-2.0, 3.0, -2.0])
+    np.testing.assert_allclose(transform_rewards(r, f, "none"), [1.0, math.e, 1.0, 100.0])
+    with pytest.raises(ValueError, match="'auto', 'log' or 'none'"):
+        transform_rewards(r, f, "sqrt")
+
+
+def test_select_training_keeps_best_half_and_bounds_size():
+    y = np.arange(100, dtype=float)
+    rows = select_training(y, 20, np.random.default_rng(0))
+    assert len(rows) == 20 and len(set(rows.tolist())) == 20
+    assert set(range(90, 100)) <= set(rows.tolist())
+    assert select_training(y[:10], 20, np.random.default_rng(0)).tolist() == list(range(10))
+
+
+def test_reference_point_by_hand():
+    y = np.array([[1.0, 4.0], [3.0, 2.0], [0.0, 0.0]])
+    # front {(1,4), (3,2)}: nadir (1, 2), range (3-1, 4-2) = (2, 2) -> ref (0.8, 1.8)
+    np.testing.assert_allclose(reference_point(y), [0.8, 1.8])
+    np.testing.assert_allclose(reference_point(y, np.array([-1.0, -1.0])), [-1.0, -1.0])
+    np.testing.assert_allclose(reference_point(y, np.array([5.0, 5.0])), [0.8, 1.8])  # dominated by nothing
+
+
+def _data(n=12, seed=0):
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, ENC.nvec, size=(n, len(ENC.nvec)))
+    sim = Mixed()
+    designs = Mixed.design_space.decode_many(idx)
+    y = np.array([[-sim.evaluate(d)["cost_ns"], sim.evaluate(d)["quality_pct"]] for d in designs])
+    return idx, torch.tensor(ENC.to_inputs(idx)), torch.tensor(y)
+
+
+def test_fit_model_interpolates_training_data():
+    torch.manual_seed(0)
+    idx, x, y = _data(16)
+    model = fit_model(x, y[:, :1], ENC)
+    mean = model.posterior(x).mean.detach().squeeze(-1)
+    assert torch.corrcoef(torch.stack([mean, y[:, 0]]))[0, 1] > 0.9
+
+
+def test_acquisition_kind_follows_number_of_objectives():
+    from botorch.acquisition.logei import qLogExpectedImprovement
+    from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+
+    _, x, y = _data(10)
+    single = build_acquisition(fit_model(x, y[:, :1], ENC, maxiter=20), x, y[:, :1], mc_samples=16)
+    multi = build_acquisition(fit_model(x, y, ENC, maxiter=20), x, y, mc_samples=16)
+    assert isinstance(single, qLogExpectedImprovement)
+    assert isinstance(multi, qLogNoisyExpectedHypervolumeImprovement)
+    from botorch.acquisition.multi_objective.parego import qLogNParEGO
+
+    y4 = torch.cat([y, -y], dim=1)  # 4 objectives: hypervolume is too costly, ParEGO instead
+    many = build_acquisition(fit_model(x, y4, ENC, maxiter=5), x, y4, mc_samples=16, seed=3)
+    assert isinstance(many, qLogNParEGO)
+    assert float(many.scalarization_weights.sum()) == pytest.approx(1.0)
+
+
+def test_candidate_pool_excludes_seen_and_holds_neighbours():
+    rng = np.random.default_rng(0)
+    best = np.array([[1, 3, 2, 0, 4]])
+    seen = {(1, 3, 2, 0, 4), (0, 3, 2, 0, 4)}
+    pool = candidate_pool(ENC, seen, best, rng, pool_size=16)  # space 3*8*5*9 = 1080 > 16
+    keys = {tuple(r) for r in pool.tolist()}
+    assert not keys & seen
+    assert (2, 3, 2, 0, 4) in keys and (1, 3, 2, 0, 8) in keys  # one-parameter neighbours
+    whole = candidate_pool(ENC, seen, best, rng, pool_size=5000)
+    assert len(whole) == 1080 - 2
+
+
+def test_optimise_discrete_returns_the_acquisition_maximiser():
+    _, x, y = _data(12)
+    acqf = build_acquisition(fit_model(x, y[:, :1], ENC), x, y[:, :1], mc_samples=32, seed=1)
+    pool = candidate_pool(ENC, set(), np.zeros((0, 5), int), np.random.default_rng(0), pool_size=5000)
+    best = optimise_discrete(acqf, ENC, pool, q=1)
+    with torch.no_grad():
+        values = acqf(torch.tensor(ENC.to_inputs(pool)).unsqueeze(1))
+    assert best.tolist() == [pool[int(values.argmax())].tolist()]
+
+
+def test_optimise_mixed_returns_unseen_distinct_designs():
+    idx, x, y = _data(10)
+    acqf = build_acquisition(fit_model(x, y[:, :1], ENC, maxiter=20), x, y[:, :1], mc_samples=16)
+    seen = {tuple(r) for r in idx.tolist()}
+    pool = candidate_pool(ENC, seen, idx[:2], np.random.default_rng(0), pool_size=64)
+    out = optimise_mixed(acqf, ENC, 2, seen, pool, raw_samples=32, num_restarts=2)
+    keys = [tuple(r) for r in out.tolist()]
+    assert len(keys) == 2 and len(set(keys)) == 2 and not set(keys) & seen
+
+
+def _small(**kw):
+    return make_agent("bo", n_init=4, pool_size=64, mc_samples=16, fit_maxiter=30, **kw)
+
+
+def test_bo_search_is_deterministic_and_spends_exact_budget():
+    runs = [_small(batch_size=2).search(gym.make("archgym/Roofline-v0"), 8, seed=5) for _ in range(2)]
+    for r in runs:
+        assert r.calls == 8 and not any(h.cache_hit for h in r.history)
+    assert [h.design for h in runs[0].history] == [h.design for h in runs[1].history]
+    np.testing.assert_array_equal(runs[0].best_so_far, runs[1].best_so_far)
+
+
+def test_bo_multi_objective_returns_a_pareto_front():
+    env = DesignEnv(Mixed(), objective={"kind": "multi"})
+    agent = _small()
+    res = agent.search(env, 6, seed=0)
+    assert res.calls == 6 and agent.iterations == 2
+    assert res.pareto_designs and len(res.pareto_designs) == len(res.pareto_vectors)
+    vecs = np.array(res.pareto_vectors)
+    for v in vecs:  # no front member dominates another
+        assert not np.any(np.all(vecs >= v, axis=1) & np.any(vecs > v, axis=1))
+
+
+def test_bo_sets_torch_threads():
+    torch.set_num_threads(2)
+    _small(torch_threads=1).search(gym.make("archgym/Roofline-v0"), 5, seed=0)
+    assert torch.get_num_threads() == 1
