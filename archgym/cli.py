@@ -4,7 +4,7 @@
     archgym evaluate --simulator dram --workload stream --design PagePolicy=Closed
     archgym dataset info out/dataset
     archgym run --env archgym/DRAM-v0 --agent bo --budget 64 --out out/run1
-    archgym sweep sweeps/dram.yaml --out out/sweep
+    archgym sweep sweeps/demo.yaml --out out/sweep
     archgym report out/sweep
     archgym proxy train --dataset out/sweep/dataset --simulator dram --out out/proxy
 
