@@ -242,16 +242,8 @@ class Agent(ABC):
             seed: seeds every random choice of the agent.
             callback: called with each evaluation record and the running result.
         """
-        if int(budget) != budget or budget < 1:
-            raise ConfigError(f"budget must be an integer >= 1, got {budget!r}")
-        budget = int(budget)
-        base = unwrap_design_env(env)
-        env.reset(seed=seed)
-        writer = base.evaluator.writer
-        if writer is not None and not writer.agent:
-            writer.set_context(agent=self.name, agent_params=self.params, seed=seed)
-        self.setup(base.space, np.random.default_rng(seed), base.objective.n_objectives)
-        tracker = _Tracker(self, base, budget, seed, callback)
+        base, tracker = self._start_search(env, budget, seed, callback)
+        budget = tracker.budget
         stall = 0
         space_size = base.space.size
         while tracker.calls < budget and stall < MAX_STALL:
@@ -271,6 +263,21 @@ class Agent(ABC):
             self.tell(records)
         return tracker.finish()
 
+    def _start_search(self, env: Any, budget: int, seed: int, callback: Any) -> tuple[Any, _Tracker]:
+        """Common start of every search: check the budget, reset and seed, tag the dataset.
+
+        Returns the unwrapped DesignEnv and the tracker that counts unique simulator calls.
+        """
+        if int(budget) != budget or budget < 1:
+            raise ConfigError(f"budget must be an integer >= 1, got {budget!r}")
+        base = unwrap_design_env(env)
+        env.reset(seed=seed)
+        writer = base.evaluator.writer
+        if writer is not None and not writer.agent:
+            writer.set_context(agent=self.name, agent_params=self.params, seed=seed)
+        self.setup(base.space, np.random.default_rng(seed), base.objective.n_objectives)
+        return base, _Tracker(self, base, int(budget), seed, callback)
+
     def batch_size(self) -> int:
         """How many proposals one ``ask`` should return (agents with batches override)."""
         return 1
@@ -284,6 +291,7 @@ class _Tracker:
 
     def __init__(self, agent: Agent, env: Any, budget: int, seed: int, callback: Callable | None):
         self.env = env
+        self.budget = budget
         self.start_calls = env.unique_calls
         self.result = SearchResult(agent.name, dict(agent.params), seed, budget)
         self.callback = callback

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from archgym.agents.base import MAX_STALL, Agent, HyperParameter, SearchResult, _Tracker, unwrap_design_env
+from archgym.agents.base import MAX_STALL, Agent, HyperParameter, SearchResult
 from archgym.agents.rl_wrappers import FlatDiscreteWrapper, OneChangeWrapper, RecordingWrapper
 from archgym.agents.torch_threads import set_torch_threads
 from archgym.errors import ConfigError
@@ -77,17 +77,9 @@ class _SB3Agent(Agent):
         import stable_baselines3 as sb3
         from stable_baselines3.common.callbacks import BaseCallback
 
-        if int(budget) != budget or budget < 1:
-            raise ConfigError(f"budget must be an integer >= 1, got {budget!r}")
-        budget = int(budget)
-        base = unwrap_design_env(env)
-        env.reset(seed=seed)
-        writer = base.evaluator.writer
-        if writer is not None and not writer.agent:
-            writer.set_context(agent=self.name, agent_params=self.params, seed=seed)
-        self.setup(base.space, np.random.default_rng(seed), base.objective.n_objectives)
+        base, tracker = self._start_search(env, budget, seed, callback)
+        budget = tracker.budget
         set_torch_threads(self.params["torch_threads"])
-        tracker = _Tracker(self, base, budget, seed, callback)
         recorder = RecordingWrapper(env, tracker, squash_reward=self.params["reward_transform"] == "symlog")
         train_env = self._wrap_actions(recorder, base)
         self._action_env = train_env
