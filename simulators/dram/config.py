@@ -86,6 +86,23 @@ def _where(path: str, text: str, key: str) -> str:
     return f"{path}:{line}" if line else path
 
 
+def _open_section(
+    source: str | Path | Mapping[str, Any], key: str, path: str, text: str
+) -> tuple[dict[str, Any], str, str]:
+    """Read a DRAMSys JSON (a file path or a parsed object) and return its ``key`` section.
+
+    A file may hold the section under ``key`` (as DRAMSys writes it) or be the section itself.
+    Returns the section, the path and the text used to point errors at a line.
+    """
+    if isinstance(source, (str, Path)):
+        data, text = read_json(source)
+        path = str(source)
+    else:
+        data = dict(source)
+    section = _section(data, key, path, text) if key in data else data
+    return section, path, text
+
+
 def read_json(path: str | Path) -> tuple[dict[str, Any], str]:
     """Parse a JSON file; a syntax error names the file, line and column."""
     p = Path(path)
@@ -171,12 +188,7 @@ class MemSpec:
 
 def load_memspec(source: str | Path | Mapping[str, Any], path: str = "<inline memspec>", text: str = "") -> MemSpec:
     """Read a DRAMSys memspec from a file path or an already parsed object."""
-    if isinstance(source, (str, Path)):
-        data, text = read_json(source)
-        path = str(source)
-    else:
-        data = dict(source)
-    spec = _section(data, "memspec", path, text) if "memspec" in data else data
+    spec, path, text = _open_section(source, "memspec", path, text)
     _check_known(spec, _MEMSPEC_TOP, "memspec", path, text)
     arch = _section(spec, "memarchitecturespec", path, text)
     timing = _section(spec, "memtimingspec", path, text)
@@ -310,12 +322,7 @@ class AddressMapping:
 
 def load_address_mapping(source: str | Path | Mapping[str, Any], path: str = "<inline addressmapping>", text: str = "") -> AddressMapping:
     """Read a DRAMSys address mapping (``{"CONGEN": {...}}``)."""
-    if isinstance(source, (str, Path)):
-        data, text = read_json(source)
-        path = str(source)
-    else:
-        data = dict(source)
-    cg = _section(data, "CONGEN", path, text) if "CONGEN" in data else data
+    cg, path, text = _open_section(source, "CONGEN", path, text)
     _check_known(cg, _AM_FIELDS, "address-mapping", path, text)
 
     def bits(name: str) -> tuple[int, ...]:
@@ -349,12 +356,7 @@ def load_mcconfig(source: str | Path | Mapping[str, Any], path: str = "<inline m
     Raises:
         ConfigError: unknown field or a value DRAMSys would not accept.
     """
-    if isinstance(source, (str, Path)):
-        data, text = read_json(source)
-        path = str(source)
-    else:
-        data = dict(source)
-    mc = _section(data, "mcconfig", path, text) if "mcconfig" in data else data
+    mc, path, text = _open_section(source, "mcconfig", path, text)
     known = set(_MC_CHOICES) | set(_MC_INTS) | _MC_IGNORED
     _check_known(mc, known, "mcconfig", path, text)
     design: dict[str, Any] = {}
