@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from archgym.parameters import to_plain
 from archgym.sweep.config import SweepConfig
 from archgym.sweep.space import parse_domain
 
@@ -66,12 +67,6 @@ class TrialSpec:
         return f"{self.agent}#{self.config_index} seed {self.seed} on {self.workload}"
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
 def agent_configs(agent: str, params: dict[str, Any], samples: int, sampler_seed: int) -> list[dict[str, Any]]:
     """The resolved hyper-parameter configurations of one agent.
 
@@ -93,7 +88,7 @@ def agent_configs(agent: str, params: dict[str, Any], samples: int, sampler_seed
             out.append({})
             continue
         for _resolved, variant in generate_variants(spec, random_state=rng):
-            out.append({k: hps[k].coerce(_plain(variant[k]), agent) for k in params})
+            out.append({k: hps[k].coerce(to_plain(variant[k]), agent) for k in params})
     return out
 
 
