@@ -5,7 +5,7 @@ fit the GP (:func:`~archgym.agents.bo.model.fit_model`), build the acquisition
 (:func:`~archgym.agents.bo.acquisition.build_acquisition`: qLogEI, or qLogNEHVI when the
 environment's objective has several objectives) and optimise it
 (:mod:`~archgym.agents.bo.optimise`) for ``batch_size`` new designs. The first ``n_init``
-designs come from a scrambled Sobol sequence over the unit cube. Every proposal is a design
+designs come from a scrambled Sobol sequence over the GP's input space. Every proposal is a design
 not evaluated before, so each costs exactly one simulator call — BO never spends several calls
 per proposal (a defect of the earlier ArchGym).
 
@@ -49,6 +49,8 @@ class BayesianOptimisation(Agent):
         fit_maxiter: L-BFGS-B iterations per GP fit.
         mc_samples: quasi-Monte-Carlo samples of the acquisition.
         reward_transform: ``auto`` (log of positive rewards), ``log`` or ``none``.
+        integer_scale: ``auto`` puts integer ranges spanning 16× or more (e.g. 1–128) on a log2
+            scale for the GP and the Sobol start; ``linear`` keeps their index.
         torch_threads: torch threads (process-wide; 0 leaves torch's setting alone).
     """
 
@@ -63,6 +65,9 @@ class BayesianOptimisation(Agent):
         HyperParameter("fit_maxiter", int, 50, "L-BFGS-B iterations per GP fit (bounds iteration cost)", low=1),
         HyperParameter("mc_samples", int, 128, "quasi-Monte-Carlo samples of the acquisition", low=8),
         HyperParameter("reward_transform", str, "auto", "GP target transform", choices=("auto", "log", "none")),
+        HyperParameter(
+            "integer_scale", str, "auto", "GP input scale of wide integer ranges (auto = log2)", choices=("auto", "linear")
+        ),
         HyperParameter("torch_threads", int, 1, "torch threads (0 = leave torch's setting)", low=0),
     )
 
@@ -71,7 +76,7 @@ class BayesianOptimisation(Agent):
         from torch.quasirandom import SobolEngine
 
         set_torch_threads(self.params["torch_threads"])
-        self.encoding = SpaceEncoding.from_space(space)
+        self.encoding = SpaceEncoding.from_space(space, self.params["integer_scale"])
         self._seed = int(rng.integers(2**31 - 1))
         self._keys: list[tuple[int, ...]] = []
         self._seen: set[tuple[int, ...]] = set()
@@ -82,12 +87,13 @@ class BayesianOptimisation(Agent):
         self._warm: dict | None = None
         self.timings: list[dict[str, float]] = []
         n = int(self.params["n_init"])
-        sobol = SobolEngine(len(space), scramble=True, seed=self._seed).draw(n, dtype=torch.float64).numpy()
         init: list[tuple[int, ...]] = []
-        for u in sobol:
-            key = tuple(int(v) for v in space.encode(space.decode_unit(u)))
-            if key not in init:
-                init.append(key)
+        if self.encoding.dim:
+            sobol = SobolEngine(self.encoding.dim, scramble=True, seed=self._seed).draw(n, dtype=torch.float64).numpy()
+            for row in self.encoding.from_unit(sobol):
+                key = tuple(int(v) for v in row)
+                if key not in init:
+                    init.append(key)
         while len(init) < n and (space.size is None or len(init) < space.size):
             key = tuple(int(v) for v in rng.integers(0, space.nvec))
             if key not in init:

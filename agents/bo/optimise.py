@@ -86,7 +86,7 @@ def optimise_mixed(
     raw_samples: int = 256,
     num_restarts: int = 4,
 ) -> np.ndarray:
-    """``optimize_acqf_mixed_alternating`` in index space; repeats replaced from ``pool``.
+    """``optimize_acqf_mixed_alternating`` over the GP inputs; repeats replaced from ``pool``.
 
     Returns:
         index matrix of at most ``q`` distinct unseen designs.
@@ -95,7 +95,7 @@ def optimise_mixed(
     from botorch.optim import optimize_acqf_mixed_alternating
 
     bounds = torch.as_tensor(encoding.bounds(), dtype=torch.float64)
-    values = {i: [float(v) for v in range(int(encoding.nvec[j]))] for i, j in enumerate(encoding.active)}
+    values = {i: [float(v) for v in c] for i, c in enumerate(encoding.coords)}
     discrete = {i: values[i] for i in encoding.ord_dims}
     cats = {i: values[i] for i in encoding.cat_dims}
     x, _ = optimize_acqf_mixed_alternating(

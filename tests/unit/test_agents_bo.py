@@ -66,6 +66,28 @@ def test_encoding_drops_constants_and_splits_categorical_from_ordered():
     assert ENC.from_inputs(np.array([[2.4, 9.0, -1.0, 3.6]])).tolist() == [[2, 7, 0, 0, 4]]
 
 
+def test_wide_integer_ranges_are_log_scaled_for_the_gp():
+    space = ParameterSpace({"buf": Integer(1, 128), "small": Integer(1, 8), "zero": Integer(0, 127)})
+    enc = SpaceEncoding.from_space(space)
+    # buf spans 128x -> log2(value): 1 -> 0, 2 -> 1, 128 -> 7; the others keep their index
+    np.testing.assert_allclose(enc.coords[0][[0, 1, 3, 127]], [0.0, 1.0, 2.0, 7.0])
+    np.testing.assert_array_equal(enc.coords[1], np.arange(8))
+    np.testing.assert_array_equal(enc.coords[2], np.arange(128))
+    assert enc.bounds().tolist() == [[0.0, 0.0, 0.0], [7.0, 7.0, 127.0]]
+    idx = np.array([[0, 0, 0], [1, 7, 5], [127, 3, 127], [63, 2, 64]])
+    np.testing.assert_array_equal(enc.from_inputs(enc.to_inputs(idx)), idx)
+    # nearest value on the log scale: 2.4 lies between log2(5)=2.32 and log2(6)=2.58 -> value 5 (index 4)
+    assert enc.from_inputs(np.array([[2.4, 0.0, 0.0]]))[0, 0] == 4
+    # the Sobol start samples buf log-uniformly: a quarter of the cube lands on values <= 3
+    u = np.linspace(0.0, 1.0, 1001)[:, None] * np.ones((1, 3))
+    values = enc.from_unit(u)[:, 0] + 1
+    assert 0.2 < np.mean(values <= 3) < 0.3 and values.min() == 1 and values.max() == 128
+    linear = SpaceEncoding.from_space(space, "linear")
+    np.testing.assert_array_equal(linear.coords[0], np.arange(128))
+    with pytest.raises(ValueError, match="integer_scale"):
+        SpaceEncoding.from_space(space, "sqrt")
+
+
 def test_transform_rewards_by_hand():
     r = np.array([1.0, math.e, 0.0, 100.0])
     f = np.array([True, True, False, True])
