@@ -42,7 +42,7 @@ class SpaceEncoding:
     active: np.ndarray
     cat_dims: tuple[int, ...]
     ord_dims: tuple[int, ...]
-    coords: tuple[np.ndarray, ...] = ()
+    coords: tuple[np.ndarray, ...]
 
     @classmethod
     def from_space(cls, space: ParameterSpace, integer_scale: str = "auto") -> SpaceEncoding:
