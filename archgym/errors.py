@@ -46,6 +46,35 @@ class InfeasibleDesign(ArchGymError):
     """
 
 
+class RepeatedSimulatorError(ArchGymError):
+    """A simulator raised an unexpected exception on ``count`` designs in a row; the run stops.
+
+    Such exceptions are ``outcome="error"`` rows (a failure of the simulator, not a property of
+    the design). One may be a bad corner of the simulator; several in a row usually mean it is
+    broken (a missing tool, a bad configuration), so the evaluator stops instead of filling the
+    dataset with errors.
+
+    Attributes:
+        simulator: the simulator's name.
+        count: consecutive errors.
+        last_error: ``"<ExceptionType>: <message>"`` of the last one.
+        last_traceback: its formatted traceback.
+    """
+
+    def __init__(self, simulator: str, count: int, last_error: str, last_traceback: str):
+        self.simulator = simulator
+        self.count = count
+        self.last_error = last_error
+        self.last_traceback = last_traceback
+        super().__init__(
+            f"simulator {simulator!r} raised an error on {count} designs in a row; stopping the run "
+            f"(last: {last_error})"
+        )
+
+    def __reduce__(self):  # picklable across Ray workers
+        return (type(self), (self.simulator, self.count, self.last_error, self.last_traceback))
+
+
 def did_you_mean(word: str, allowed: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` when a close match to ``word`` exists, else ``""``."""
     close = difflib.get_close_matches(str(word), [str(a) for a in allowed], n=1, cutoff=0.6)

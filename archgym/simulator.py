@@ -107,6 +107,10 @@ class Simulator(ABC):
     #: Whether a Gymnasium env over this simulator is quick enough for contract tests
     #: (``False`` for wrappers of slow external tools).
     fast: ClassVar[bool] = True
+    #: The fidelity tier whose numbers this simulator produces, logged in the dataset's
+    #: ``fidelity`` column: ``"cycle"`` (cycle-level), ``"analytical"``, ``"proxy"``, … .
+    #: Simulators whose tier depends on the workload override :meth:`fidelity_of`.
+    fidelity: ClassVar[str] = "default"
 
     # -- the card ---------------------------------------------------------------------
     @abstractmethod
@@ -147,6 +151,10 @@ class Simulator(ABC):
                 f"allowed: {', '.join(self.workloads)}"
             )
         return workload
+
+    def fidelity_of(self, workload: str) -> str:
+        """The fidelity tier of this simulator's numbers on ``workload`` (default: :attr:`fidelity`)."""
+        return self.fidelity
 
     def baseline_metrics(self, workload: str | None = None) -> dict[str, float]:
         """Metrics of :meth:`default_design` on ``workload``, computed once per instance."""

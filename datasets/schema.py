@@ -1,4 +1,13 @@
-"""The dataset schema (version 1): one row per simulator call, documented in datasets/README.md."""
+"""The dataset schema (version 2): one row per simulator call, documented in datasets/README.md.
+
+Version 2 added ``fidelity`` (which fidelity tier of the simulator produced the row) and
+``outcome`` (``ok`` / ``infeasible`` / ``constraint`` / ``error``), and no longer stores the
+``simulator`` column inside the part files: as in every Hive layout, the partition folder
+``simulator=<name>`` carries it (a stored copy made pandas and pyarrow refuse the folder, the
+folder's key being inferred as a dictionary and the stored column being a string). The name is
+also in each part's metadata; ArchGym's reader puts the column back. Version 1 files are still
+read (see :func:`archgym.datasets.reader.read_part`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +20,18 @@ if TYPE_CHECKING:
     from archgym.simulator import Simulator
     from archgym.space import ParameterSpace
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Every schema version this ArchGym reads (older ones are upgraded on read).
+READABLE_VERSIONS = (1, 2)
+
+#: What happened to one call: the simulator produced metrics and every limit held (``ok``);
+#: the simulator said the design cannot be realised (``infeasible``); a constraint of the
+#: design space or a limit of the objective was violated (``constraint``); the simulator
+#: raised an unexpected exception (``error``, not a property of the design).
+OUTCOMES = ("ok", "infeasible", "constraint", "error")
+
+#: The Hive partition key: a folder level (``simulator=<name>``), not a stored column.
+PARTITION_COLUMN = "simulator"
 
 #: Parquet key-value metadata keys.
 META_VERSION = b"archgym.schema_version"
@@ -19,7 +39,7 @@ META_SIMULATOR = b"archgym.simulator"
 META_SPACE = b"archgym.design_space"
 META_METRICS = b"archgym.metrics"
 
-#: Columns every file carries, in order, before the ``p_`` and ``m_`` columns.
+#: The leading columns of a loaded dataset, in order, before the ``p_`` and ``m_`` columns.
 LEADING: tuple[tuple[str, pa.DataType], ...] = (
     ("run_id", pa.string()),
     ("trial_id", pa.string()),
@@ -31,12 +51,17 @@ LEADING: tuple[tuple[str, pa.DataType], ...] = (
     ("simulator_version", pa.string()),
     ("env_id", pa.string()),
     ("workload", pa.string()),
+    ("fidelity", pa.string()),
 )
+
+#: The leading columns stored in a part file (all but the partition key).
+STORED_LEADING = tuple((n, t) for n, t in LEADING if n != PARTITION_COLUMN)
 
 #: Columns after the ``p_``/``m_`` columns.
 TRAILING: tuple[tuple[str, pa.DataType], ...] = (
     ("reward", pa.float64()),
     ("feasible", pa.bool_()),
+    ("outcome", pa.string()),
     ("cache_hit", pa.bool_()),
     ("error", pa.string()),
     ("sim_wall_s", pa.float64()),
@@ -55,8 +80,8 @@ def metric_column(name: str) -> str:
 
 
 def arrow_schema(space: ParameterSpace, metric_names: tuple[str, ...]) -> pa.Schema:
-    """The Arrow schema of one simulator's part files."""
-    fields = [pa.field(n, t) for n, t in LEADING]
+    """The Arrow schema of one simulator's part files (the partition key is not stored)."""
+    fields = [pa.field(n, t) for n, t in STORED_LEADING]
     fields += [pa.field(param_column(n), _PARAM_TYPES[p.dtype]) for n, p in space.parameters.items()]
     fields += [pa.field(metric_column(m), pa.float64()) for m in metric_names]
     fields += [pa.field(n, t) for n, t in TRAILING]

@@ -5,7 +5,8 @@ Rows are buffered in memory and written as a *part file* every ``rows_per_part``
 place only when complete (``os.replace`` is atomic on POSIX), so a process killed at any moment
 leaves only complete parts behind; :func:`archgym.datasets.load` ignores the temporaries.
 Each writer names its parts ``part-<run>-<trial>-<writer>-<n>.parquet``, so concurrent writers
-(Ray workers) never collide.
+(Ray workers) never collide. Parts carry page checksums, so a part damaged after it was written
+is detected on read instead of returning garbled values.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from archgym.datasets.schema import arrow_schema, file_metadata
+from archgym.datasets.schema import OUTCOMES, STORED_LEADING, arrow_schema, file_metadata
 
 if TYPE_CHECKING:
     from archgym.simulator import Simulator
@@ -108,6 +109,7 @@ class DatasetWriter:
         self.rows_written = 0
         self.files: list[Path] = []
         self._closed = False
+        self._fidelity: dict[str, str] = {}
 
     def set_context(self, **fields: Any) -> None:
         """Change the run context (``run_id``, ``trial_id``, ``agent``, ``agent_params``, ``seed``).
@@ -142,10 +144,21 @@ class DatasetWriter:
         error: str | None = None,
         sim_wall_s: float = 0.0,
         timestamp: float | None = None,
+        outcome: str | None = None,
     ) -> None:
-        """Buffer one row (metrics ``None`` -> null ``m_`` columns)."""
+        """Buffer one row (metrics ``None`` -> null ``m_`` columns).
+
+        ``outcome`` is one of ``ok``, ``infeasible``, ``constraint``, ``error`` (see
+        datasets/README.md). When omitted it is ``ok`` for a feasible row, ``constraint`` for
+        an infeasible row with metrics (a limit was violated) and ``infeasible`` otherwise; a
+        caller that knows the simulator failed passes ``outcome="error"``.
+        """
         if self._closed:
             raise RuntimeError("DatasetWriter is closed")
+        if outcome is None:
+            outcome = "ok" if feasible else ("infeasible" if metrics is None else "constraint")
+        elif outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; got {outcome!r}")
         params = self._get_params(design)
         if metrics is None:
             mets: tuple = self._no_metrics
@@ -156,7 +169,7 @@ class DatasetWriter:
         if self._single_param:
             params = (params,)
         self._rows.append(
-            (step, workload, params, mets, reward, feasible, cache_hit, error, sim_wall_s,
+            (step, workload, params, mets, reward, feasible, outcome, cache_hit, error, sim_wall_s,
              time.time() if timestamp is None else timestamp)
         )
         if len(self._rows) >= self.rows_per_part:
@@ -172,24 +185,26 @@ class DatasetWriter:
             return None
         rows, self._rows = self._rows, []
         n = len(rows)
-        steps, workloads, params, mets, rewards, feas, hits, errors, walls, stamps = zip(*rows)
+        steps, workloads, params, mets, rewards, feas, outcomes, hits, errors, walls, stamps = zip(*rows)
         cols: list[pa.Array] = []
         const = (self.run_id, self.trial_id, self.agent, self.agent_params)
         for value in const:
             cols.append(pa.array([value] * n, pa.string()))
         cols.append(pa.array(np.full(n, self.seed, dtype=np.int64)))
         cols.append(pa.array(np.asarray(steps, dtype=np.int64)))
-        for value in (self.simulator.name, self.simulator.version, self.env_id):
+        for value in (self.simulator.version, self.env_id):  # the simulator's name is the partition folder
             cols.append(pa.array([value] * n, pa.string()))
         cols.append(pa.array(workloads, pa.string()))
+        cols.append(pa.array([self._fidelity_of(w) for w in workloads], pa.string()))
         schema = self._schema
-        base = 10
+        base = len(STORED_LEADING)
         for j, column in enumerate(zip(*params)):
             cols.append(_column(column, schema.field(base + j).type))
         for column in zip(*mets):
             cols.append(_column(column, pa.float64()))
         cols.append(pa.array(np.asarray(rewards, dtype=np.float64)))
         cols.append(pa.array(feas, pa.bool_()))
+        cols.append(pa.array(outcomes, pa.string()))
         cols.append(pa.array(hits, pa.bool_()))
         cols.append(pa.array(errors, pa.string()))
         cols.append(pa.array(np.asarray(walls, dtype=np.float64)))
@@ -200,12 +215,18 @@ class DatasetWriter:
         name = f"part-{_safe(self.run_id)}-{_safe(self.trial_id)}-{self._writer_id}-{self._parts:05d}.parquet"
         final = self._dir / name
         tmp = self._dir / f".{name}.tmp"
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
         os.replace(tmp, final)
         self._parts += 1
         self.rows_written += n
         self.files.append(final)
         return final
+
+    def _fidelity_of(self, workload: str) -> str:
+        tier = self._fidelity.get(workload)
+        if tier is None:
+            tier = self._fidelity[workload] = str(self.simulator.fidelity_of(workload))
+        return tier
 
     def close(self) -> None:
         """Flush the remaining rows; further appends raise."""

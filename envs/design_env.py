@@ -12,9 +12,10 @@ environment is a bandit over designs, which is what design-space exploration is.
   ``reset`` returns the baseline's observation (all ones). Infeasible designs observe zeros.
 * **Reward**: the objective's scalar reward (larger is better).
 * **Info**: ``design``, ``metrics`` (raw, in the card's units, or ``None``), ``feasible``,
-  ``error``, ``reward_vector`` (multi-objective). Info depends only on the action, so same-seed
-  rollouts are identical; the bookkeeping (cache hit, unique-call counter) lives in
-  ``env.unwrapped.evaluator`` (``last_record``, ``unique_calls``).
+  ``outcome`` (``ok``/``infeasible``/``constraint``/``error``), ``error``, ``reward_vector``
+  (multi-objective). Info depends only on the action, so same-seed rollouts are identical; the
+  bookkeeping (cache hit, unique-call counter) lives in ``env.unwrapped.evaluator``
+  (``last_record``, ``unique_calls``).
 
 Versioning: ``-v0`` everywhere; bump the version when reward, observation or action meaning
 changes.
@@ -53,6 +54,8 @@ class DesignEnv(gym.Env):
         cache: answer repeated designs from the run's cache.
         log_context: extra writer fields (``run_id``, ``trial_id``, ``agent``,
             ``agent_params``, ``seed``) when ``dataset`` is a folder.
+        max_consecutive_errors: stop with :class:`~archgym.errors.RepeatedSimulatorError` after
+            this many simulator calls in a row raised an unexpected exception (``None``: never).
 
     Example:
         >>> import gymnasium as gym, archgym                     # doctest: +SKIP
@@ -72,6 +75,7 @@ class DesignEnv(gym.Env):
         cache: bool = True,
         log_context: Mapping[str, Any] | None = None,
         env_id: str = "",
+        max_consecutive_errors: int | None = 5,
     ):
         super().__init__()
         if isinstance(simulator, str):
@@ -87,7 +91,9 @@ class DesignEnv(gym.Env):
         writer = dataset
         if dataset is not None and not isinstance(dataset, DatasetWriter):
             writer = DatasetWriter(dataset, simulator, env_id=self.env_id, **dict(log_context or {}))
-        self.evaluator = Evaluator(simulator, self.workload, self.objective, writer, cache)  # type: ignore[arg-type]
+        self.evaluator = Evaluator(
+            simulator, self.workload, self.objective, writer, cache, max_consecutive_errors  # type: ignore[arg-type]
+        )
         self.action_space = self.space.to_gymnasium()
         n = len(simulator.metrics)
         self.observation_space = gym.spaces.Box(-_OBS_LIMIT, _OBS_LIMIT, shape=(n + 1,), dtype=np.float32)
@@ -137,6 +143,7 @@ class DesignEnv(gym.Env):
             "design": dict(rec.design),
             "metrics": None if rec.metrics is None else dict(rec.metrics),
             "feasible": rec.score.feasible,
+            "outcome": rec.outcome,
             "error": rec.error,
             "reward_vector": rec.score.vector,
         }

@@ -4,13 +4,21 @@
 
 1. a design already evaluated in this run is answered from the cache (``cache_hit=True``,
    logged, not counted against the budget);
-2. a design violating a constraint of the design space is recorded infeasible without
-   running the simulator;
-3. otherwise the simulator runs; :class:`~archgym.errors.InfeasibleDesign` or any other
-   exception from the simulator becomes a ``feasible=False`` record with the error text,
-   so the search goes on;
-4. the objective turns metrics into a :class:`~archgym.objective.Score`;
+2. a design violating a constraint of the design space is recorded without running the
+   simulator (``outcome="constraint"``);
+3. otherwise the simulator runs. :class:`~archgym.errors.InfeasibleDesign` becomes an
+   ``outcome="infeasible"`` record; any other exception an ``outcome="error"`` record with the
+   error text (a failure of the simulator, not of the design: the proxy never learns it as
+   infeasibility). Both are ``feasible=False`` and the search goes on, unless
+   ``max_consecutive_errors`` simulator calls in a row end in ``error``: then
+   :class:`~archgym.errors.RepeatedSimulatorError` stops the run, carrying the last traceback;
+4. the objective turns metrics into a :class:`~archgym.objective.Score`; a violated limit of
+   the objective is ``outcome="constraint"`` (metrics kept), else ``outcome="ok"``;
 5. one row goes to the dataset writer, if any.
+
+``KeyboardInterrupt`` and ``SystemExit`` always propagate and never become a row, including
+when a compiled (Numba) kernel turns Ctrl-C into ``SystemError: … returned a result with an
+exception set``: the interrupt found in the exception's cause chain is raised instead.
 
 ``unique_calls`` counts steps 2–3: designs new to this run. Budgets count these.
 """
@@ -19,12 +27,13 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from archgym.datasets import DatasetWriter
-from archgym.errors import InfeasibleDesign, InvalidDesignError, UnknownWorkloadError
+from archgym.errors import InfeasibleDesign, InvalidDesignError, RepeatedSimulatorError, UnknownWorkloadError
 from archgym.objective import Objective, Score
 from archgym.simulator import Simulator
 from archgym.space import Design
@@ -47,6 +56,8 @@ class EvalRecord:
         error: why the evaluation failed or the design is infeasible, else ``None``.
         sim_wall_s: seconds spent in the simulator (0 for cache hits).
         call_index: index among unique calls (the budget counter) of the original evaluation.
+        outcome: ``"ok"``, ``"infeasible"``, ``"constraint"`` or ``"error"`` (see the module
+            docstring).
     """
 
     step: int
@@ -57,6 +68,7 @@ class EvalRecord:
     error: str | None
     sim_wall_s: float
     call_index: int
+    outcome: str = "ok"
 
     @property
     def reward(self) -> float:
@@ -76,6 +88,9 @@ class Evaluator:
         objective: turns metrics into a reward.
         writer: dataset writer; every request (cache hits too) becomes a row.
         cache: reuse results of designs already seen in this evaluator.
+        max_consecutive_errors: stop with :class:`~archgym.errors.RepeatedSimulatorError`
+            after this many simulator calls in a row raised an unexpected exception
+            (``None``: never stop).
     """
 
     def __init__(
@@ -85,7 +100,15 @@ class Evaluator:
         objective: Objective,
         writer: DatasetWriter | None = None,
         cache: bool = True,
+        max_consecutive_errors: int | None = 5,
     ):
+        if max_consecutive_errors is not None and (
+            isinstance(max_consecutive_errors, bool) or not isinstance(max_consecutive_errors, int) or max_consecutive_errors < 1
+        ):
+            raise ValueError(f"max_consecutive_errors must be an integer >= 1 or None, got {max_consecutive_errors!r}")
+        self.max_consecutive_errors = max_consecutive_errors
+        self.consecutive_errors = 0
+        self._last_traceback = ""
         self.simulator = simulator
         self.workload = simulator.check_workload(workload)
         self.objective = objective
@@ -118,7 +141,7 @@ class Evaluator:
         self.steps += 1
         hit = self._cache.get(key) if self.use_cache else None
         if hit is not None:
-            rec = EvalRecord(step, hit.design, hit.metrics, hit.score, True, hit.error, 0.0, hit.call_index)
+            rec = EvalRecord(step, hit.design, hit.metrics, hit.score, True, hit.error, 0.0, hit.call_index, hit.outcome)
         else:
             rec = self._run(step, design)
             if self.use_cache:
@@ -131,37 +154,75 @@ class Evaluator:
                 metrics=rec.metrics,
                 reward=rec.score.reward,
                 feasible=rec.score.feasible,
+                outcome=rec.outcome,
                 cache_hit=rec.cache_hit,
                 error=rec.error,
                 sim_wall_s=rec.sim_wall_s,
             )
         self.last_record = rec
+        if not rec.cache_hit:
+            self._count_error(rec)
         return rec
+
+    def _count_error(self, rec: EvalRecord) -> None:
+        """Track consecutive ``error`` outcomes of real simulator calls; stop past the limit."""
+        if rec.outcome != "error":
+            self.consecutive_errors = 0
+            return
+        self.consecutive_errors += 1
+        limit = self.max_consecutive_errors
+        if limit is not None and self.consecutive_errors >= limit:
+            raise RepeatedSimulatorError(self.simulator.name, self.consecutive_errors, rec.error or "", self._last_traceback)
 
     def _run(self, step: int, design: Design) -> EvalRecord:
         call_index = self.unique_calls
         self.unique_calls += 1
         ok, reason = self.simulator.design_space.feasibility(design)
         if not ok:
-            return EvalRecord(step, design, None, self.objective.failure(reason or "infeasible"), False, reason, 0.0, call_index)
+            reason = reason or "design-space constraint violated"
+            return EvalRecord(step, design, None, self.objective.failure(reason), False, reason, 0.0, call_index, "constraint")
         t0 = time.perf_counter()
         try:
             metrics = self.simulator.evaluate(design, self.workload)
         except (InvalidDesignError, UnknownWorkloadError):
             raise
         except InfeasibleDesign as exc:
+            _raise_interrupt(exc)
             wall = time.perf_counter() - t0
-            return EvalRecord(step, design, None, self.objective.failure(str(exc)), False, str(exc), wall, call_index)
-        except Exception as exc:  # noqa: BLE001 - a failing design must not end the search
+            return EvalRecord(step, design, None, self.objective.failure(str(exc)), False, str(exc), wall, call_index, "infeasible")
+        except Exception as exc:  # noqa: BLE001 - one failing design must not end the search
+            _raise_interrupt(exc)
             wall = time.perf_counter() - t0
             msg = f"{type(exc).__name__}: {exc}"
-            logger.warning("simulator %s failed on %s: %s", self.simulator.name, design, msg)
-            return EvalRecord(step, design, None, self.objective.failure(msg), False, msg, wall, call_index)
+            self._last_traceback = "".join(traceback.format_exception(exc))
+            logger.warning("simulator %s raised an error on %s: %s", self.simulator.name, design, msg)
+            return EvalRecord(step, design, None, self.objective.failure(msg), False, msg, wall, call_index, "error")
         wall = time.perf_counter() - t0
         score = self.objective.score(metrics)
-        return EvalRecord(step, design, metrics, score, False, score.reason, wall, call_index)
+        outcome = "ok" if score.feasible else "constraint"
+        return EvalRecord(step, design, metrics, score, False, score.reason, wall, call_index, outcome)
 
     def close(self) -> None:
         """Flush the dataset writer."""
         if self.writer is not None:
             self.writer.close()
+
+
+def _raise_interrupt(exc: BaseException) -> None:
+    """Raise the ``KeyboardInterrupt``/``SystemExit`` hidden in ``exc``'s cause chain, if any.
+
+    Ctrl-C inside a Numba-compiled kernel reaches Python as ``SystemError: CPUDispatcher(…)
+    returned a result with an exception set`` whose ``__cause__``/``__context__`` is the
+    ``KeyboardInterrupt``; a simulator may also wrap an interrupt in its own exception. Either
+    way the user asked to stop: the interrupt is re-raised, never recorded as a row.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise e from None
+        todo += [e.__cause__, e.__context__]

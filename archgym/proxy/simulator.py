@@ -101,6 +101,7 @@ class ProxySimulator(Simulator):
     """
 
     fast = True
+    fidelity = "proxy"
 
     def __init__(
         self,

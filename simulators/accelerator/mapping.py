@@ -98,6 +98,7 @@ class DNNMappingSimulator(Simulator):
 
     name = "dnn_mapping"
     version = "1"
+    fidelity = "analytical"
     design_space = MAPPING_SPACE
     metrics = MAPPING_METRICS
     workloads = mapping_workloads()

@@ -182,6 +182,7 @@ class ScaleSimSimulator(Simulator):
 
     name = "scalesim"
     version = "1"
+    fidelity = "scalesim"
     design_space = SCALESIM_SPACE
     metrics = SCALESIM_METRICS
     workloads = ("resnet18",) + tuple(n for n in NETWORKS if n != "resnet18")

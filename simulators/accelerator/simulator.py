@@ -151,6 +151,7 @@ class DNNAccelSimulator(Simulator):
 
     name = "dnn_accel"
     version = "1"
+    fidelity = "analytical"
     design_space = DESIGN_SPACE
     metrics = METRICS
     workloads = NETWORKS

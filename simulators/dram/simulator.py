@@ -178,6 +178,7 @@ class DramSimulator(Simulator):
 
     name = "dram"
     version = "1"
+    fidelity = "cycle"
     metrics = (
         Metric("total_time_ns", "ns", "min", "simulated time until the last response returns"),
         Metric("avg_latency_ns", "ns", "min", "mean request latency, trace time stamp to response"),

@@ -93,6 +93,7 @@ class QNetSimulator(Simulator):
 
     name = "qnet"
     version = "1"
+    fidelity = "deterministic"
     design_space = ParameterSpace(
         {
             "scheduler": Categorical(SCHEDULERS),
@@ -152,6 +153,10 @@ class QNetSimulator(Simulator):
         return workload
 
     check_workload.__doc__ = check_workload.__doc__.replace("{SYNTAX}", SYNTAX)
+
+    def fidelity_of(self, workload: str) -> str:
+        """``"stochastic"`` for ``-stoch`` workloads (schedules played forward), else ``"deterministic"``."""
+        return "stochastic" if parse_workload(self.check_workload(workload)).stochastic else "deterministic"
 
     def default_objective(self, workload: str | None = None) -> Objective:
         """Maximise ``throughput/load + admitted_fraction`` under ``latency_s <= latency_target_s``."""

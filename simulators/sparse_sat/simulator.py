@@ -143,6 +143,7 @@ class SparseSATSimulator(Simulator):
 
     name = "sparse_sat"
     version = "1"
+    fidelity = "analytical"
     design_space = ParameterSpace(
         {
             "rows": Ordinal(ARRAY_SIZES),
