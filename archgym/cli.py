@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from archgym.errors import ArchGymError
+from archgym.errors import ArchGymError, RepeatedSimulatorError
 
 # (subcommand, module under archgym.commands); a module that is not in this build is skipped.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -66,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except RepeatedSimulatorError as exc:  # not bad input: the simulator itself is failing
+        tb = exc.last_traceback.rstrip().splitlines()[-12:]
+        print(f"archgym: error: {exc}\n  last traceback (most recent call last, tail):", file=sys.stderr)
+        print("\n".join("    " + line for line in tb), file=sys.stderr)
+        return 1
     except ArchGymError as exc:
         print(f"archgym: error: {exc}", file=sys.stderr)
         return 2

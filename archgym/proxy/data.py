@@ -3,6 +3,15 @@
 :func:`load_rows` reads one simulator's rows from an ArchGym dataset, checks that every part
 file agrees on the simulator version, design space and metrics (from the Parquet file
 metadata), drops cache hits, de-duplicates (design, workload) pairs and encodes the features.
+
+Labels come from the ``outcome`` column. ``error`` rows (the simulator raised) are left out
+entirely: they say nothing about the design, so they are neither training rows nor
+infeasibility labels. A row is *feasible for the proxy* when the simulator produced every
+metric (``ok``, or ``constraint`` from an objective's limit: the proxy predicts the metrics and
+the objective applies its limits to the prediction); ``infeasible`` rows and design-space
+``constraint`` rows are the infeasible labels. Schema v1 rows whose outcome is unknown (a
+failed call without metrics: v1 did not tell an error from an infeasible design) are kept as
+infeasible labels, as v1 did, with a warning.
 """
 
 from __future__ import annotations
@@ -34,10 +43,10 @@ class Rows:
         simulator, version: whose rows these are.
         space: the design space from the file metadata.
         metrics: metric cards (``name``, ``unit``, ``direction``) from the file metadata.
-        frame: the de-duplicated rows (pandas DataFrame, cache hits dropped).
+        frame: the de-duplicated rows (pandas DataFrame, cache hits and ``error`` rows dropped).
         x: features, shape ``(n, n_features)``; ``encoder`` made them.
         y: ``{metric: values}`` (NaN where infeasible), shape ``(n,)`` each.
-        feasible: shape ``(n,)`` bool.
+        feasible: shape ``(n,)`` bool: the simulator produced every metric (see the module docstring).
         workload: shape ``(n,)`` object.
         keys: :func:`~archgym.proxy.model.design_keys`, shape ``(n,)`` uint64.
         design_ids: the same keys without the workload: equal for one design on every workload.
@@ -137,6 +146,17 @@ def load_rows(
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     frame = frame[(frame["simulator"] == simulator) & (frame["simulator_version"] == version)]
     raw_rows = len(frame)
+    errors = (frame["outcome"] == "error").to_numpy(dtype=bool)
+    if errors.any():
+        logger.info("left out %d rows where the simulator raised an error (outcome=error)", int(errors.sum()))
+        frame = frame[~errors]
+    unknown = int(frame["outcome"].isna().sum())
+    if unknown:
+        logger.warning(
+            "%d schema-v1 rows of %r are failed calls that v1 cannot tell apart (simulator error or "
+            "infeasible design); they are used as infeasible labels",
+            unknown, simulator,
+        )
     calls = frame[~frame["cache_hit"].astype(bool) & (frame["sim_wall_s"] > 0)]["sim_wall_s"].to_numpy(dtype=np.float64)
     wall = {
         "median": float(np.median(calls)) if len(calls) else float("nan"),
@@ -169,7 +189,7 @@ def load_rows(
     frame = frame.iloc[first].reset_index(drop=True)
     x, workload, keys = x[first], workload[first], keys[first]
     y = {m["name"]: frame[f"m_{m['name']}"].to_numpy(dtype=np.float64, na_value=np.nan) for m in metrics}
-    feasible = frame["feasible"].to_numpy(dtype=bool).copy()
+    feasible = np.ones(len(frame), dtype=bool)  # the simulator produced every metric
     for v in y.values():
         feasible &= np.isfinite(v)
     design_ids = design_keys(x, [""] * len(x), encoder.n_design)
