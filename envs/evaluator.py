@@ -160,12 +160,12 @@ class Evaluator:
                 sim_wall_s=rec.sim_wall_s,
             )
         self.last_record = rec
-        if not rec.cache_hit:
-            self._count_error(rec)
+        if not rec.cache_hit and not (rec.outcome == "constraint" and rec.metrics is None):
+            self._count_error(rec)  # only calls that reached the simulator
         return rec
 
     def _count_error(self, rec: EvalRecord) -> None:
-        """Track consecutive ``error`` outcomes of real simulator calls; stop past the limit."""
+        """Track consecutive ``error`` outcomes of simulator calls; stop at the limit."""
         if rec.outcome != "error":
             self.consecutive_errors = 0
             return
