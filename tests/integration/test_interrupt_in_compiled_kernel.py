@@ -1,0 +1,60 @@
+"""Ctrl-C while the DRAM simulator's Numba kernel runs: a KeyboardInterrupt, never a dataset row.
+
+Inside a compiled kernel the interrupt reaches Python as ``SystemError: CPUDispatcher(...)
+returned a result with an exception set`` (the KeyboardInterrupt is its root cause); before the
+fix the evaluator logged that as a failed design and the run went on. The signal lands wherever
+the loop is, inside the kernel or between calls: either way the evaluator must raise
+KeyboardInterrupt and the dataset must hold only completed calls.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys, threading
+    import numpy as np
+    from archgym.datasets import DatasetWriter
+    from archgym.envs import Evaluator
+    from archgym.simulator import make_simulator
+
+    sim = make_simulator("dram")
+    writer = DatasetWriter(sys.argv[1], sim)
+    ev = Evaluator(sim, "stream", sim.default_objective("stream"), writer, cache=False)
+    designs = sim.design_space.sample(np.random.default_rng(0), 64)
+    ev.evaluate(designs[0])  # compile the kernel before the clock starts
+    threading.Timer(float(sys.argv[2]), lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    done = 1
+    try:
+        while True:
+            for d in designs:
+                ev.evaluate(d)
+                done += 1
+    except KeyboardInterrupt as exc:
+        print("interrupted", type(exc).__name__, done, len(writer), flush=True)
+    writer.close()
+    """
+)
+
+
+@pytest.mark.parametrize("delay_s", [0.7, 1.3])
+def test_ctrl_c_in_dram_kernel_is_an_interrupt_not_a_row(tmp_path, delay_s):
+    from archgym.datasets import load
+
+    out = tmp_path / "ds"
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(out), str(delay_s)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    words = proc.stdout.split()
+    assert words[:2] == ["interrupted", "KeyboardInterrupt"], proc.stdout + proc.stderr[-2000:]
+    done, rows = int(words[2]), int(words[3])
+    assert rows == done  # every completed call, and nothing for the interrupted one
+    df = load(out)
+    assert len(df) == done and "error" not in set(df["outcome"])
+    assert "SystemError" not in proc.stderr
