@@ -41,8 +41,9 @@ class DatasetError(ArchGymError, ValueError):
 class InfeasibleDesign(ArchGymError):
     """Raised by a simulator's ``_evaluate`` when a (valid) design cannot be built or mapped.
 
-    The evaluation machinery records the call with ``feasible=False`` and this message as the
-    error text; the search goes on.
+    The evaluation machinery records the call with ``outcome="infeasible"`` (``feasible=False``)
+    and this message as the error text; the search goes on. Any other exception from a
+    simulator is recorded ``outcome="error"`` instead (see :class:`RepeatedSimulatorError`).
     """
 
 
