@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 
 SCRIPT = textwrap.dedent(
     """
-    import os, signal, sys, threading
+    import faulthandler, os, signal, sys, threading
+    faulthandler.dump_traceback_later(300, exit=True)  # a lost interrupt shows where it hung
     import numpy as np
     from archgym.datasets import DatasetWriter
     from archgym.envs import Evaluator
@@ -49,7 +50,7 @@ def test_ctrl_c_in_dram_kernel_is_an_interrupt_not_a_row(tmp_path, delay_s):
     from archgym.datasets import load
 
     out = tmp_path / "ds"
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(out), str(delay_s)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(out), str(delay_s)], capture_output=True, text=True, timeout=400)
     assert proc.returncode == 0, proc.stderr[-2000:]
     words = proc.stdout.split()
     assert words[:2] == ["interrupted", "KeyboardInterrupt"], proc.stdout + proc.stderr[-2000:]
