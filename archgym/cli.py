@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         from archgym.interrupts import exit_code
 
-        print(f"archgym: interrupted ({exc or 'SIGINT'})", file=sys.stderr)
+        print(f"archgym: interrupted ({str(exc) or 'SIGINT'})", file=sys.stderr)
         return exit_code(exc)
 
 

@@ -232,6 +232,14 @@ def run_search(
     wall = time.perf_counter() - t0
     summary = result.summary() if result is not None else {"agent": searcher.name, "seed": seed, "budget": budget, "calls": 0}
     history = result.history if result is not None else []
+    steps, hits = len(history), sum(1 for r in history if r.cache_hit)
+    if interrupt is not None:  # say what is saved: an interrupt can land after a row was logged but before the agent saw it
+        try:
+            saved = runs.logged_rows(out / "dataset", sim.name, run_id)
+            steps, hits = len(saved), sum(1 for r in saved if r["cache_hit"])
+            summary["calls"] = steps - hits
+        except ConfigError as exc:  # damaged: report the agent's count, resume will say more
+            logger.warning("%s", exc)
     summary.update(
         {
             "status": "interrupted" if interrupt is not None else "complete",
@@ -241,8 +249,8 @@ def run_search(
             "simulator_version": sim.version,
             "workload": base.workload,
             "objective": base.objective.to_json(),
-            "steps": len(history),
-            "cache_hits": sum(1 for r in history if r.cache_hit),
+            "steps": steps,
+            "cache_hits": hits,
             "replayed_steps": replayed,
             "resumes": record["resumes"],
             "total_wall_s": wall,

@@ -18,13 +18,15 @@ deletes the replaced ones.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import operator
 import os
+import signal
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +67,21 @@ def _column(values: tuple, typ: pa.DataType) -> pa.Array:
         except TypeError:
             pass
     return pa.array(values, typ)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (delivered after the block) so a Ctrl-C cannot split the block."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no POSIX signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _safe(text: str) -> str:
@@ -237,10 +254,11 @@ class DatasetWriter:
         micros = (np.asarray(stamps, dtype=np.float64) * 1e6).astype("int64")
         cols.append(pa.array(micros, pa.timestamp("us", tz="UTC")))
         table = pa.Table.from_arrays(cols, schema=schema)
-        final = self._publish(table)
-        del self._rows[:n]
-        self.rows_written += n
-        self.files.append(final)
+        with _signals_held():  # the part in place and the rows out of the buffer, or neither
+            final = self._publish(table)
+            del self._rows[:n]
+            self.rows_written += n
+            self.files.append(final)
         return final
 
     def _publish(self, table: pa.Table) -> Path:
@@ -277,9 +295,10 @@ class DatasetWriter:
             table = pa.concat_tables([pq.read_table(p, schema=self._schema) for p, _ in group])
             meta = dict(self._schema.metadata or {})
             meta[META_COMPACTED_FROM] = json.dumps(names).encode()
-            merged = self._publish(table.replace_schema_metadata(meta))
-            for p, _ in group:  # the merged part is in place: the small ones can go
-                p.unlink(missing_ok=True)
+            with _signals_held():
+                merged = self._publish(table.replace_schema_metadata(meta))
+                for p, _ in group:  # the merged part is in place: the small ones can go
+                    p.unlink(missing_ok=True)
             gone = set(names)
             self.files = [f for f in self.files if f.name not in gone]
             self.files.append(merged)

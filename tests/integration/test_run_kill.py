@@ -87,3 +87,41 @@ def test_kill_9_at_a_random_moment_then_resume(tmp_path, test_rng):
     assert s["status"] == "complete" and s["replayed_steps"] == len(saved)
     assert (s["best_reward"], s["best_design"], s["calls"]) == (s_ref["best_reward"], s_ref["best_design"], 400)
     assert s["best_so_far"] == s_ref["best_so_far"]
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_of_a_real_process_then_resume(tmp_path, test_rng, sig, code):
+    """The issue's reproduction: interrupt `archgym run` mid-run (here at a seeded random moment)."""
+    out = tmp_path / "stopped"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "examples" / "custom_simulator"),
+                                                                    os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_ARCHGYM, "run", *ARGS, "--publish-every", "0.2", "--out", str(out)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "dataset").is_dir():
+            assert proc.poll() is None, f"run ended before the signal: {proc.communicate()[1][-2000:]}"
+            assert time.monotonic() < deadline, "run too slow to publish"
+            time.sleep(0.02)
+        time.sleep(float(test_rng.uniform(0.0, 1.0)))
+        assert proc.poll() is None, "the run finished before the signal; make it slower"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code, err[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and 0 < summary["calls"] < 400
+    saved = load(out / "dataset")
+    assert sorted(saved["step"]) == list(range(summary["steps"]))  # every completed step, once
+    name = signal.Signals(sig).name
+    assert f"archgym: run interrupted ({name}) after {summary['calls']} of 400 simulator calls" in err
+    assert f"archgym: resume with: archgym run --resume --out {out}" in err and "Traceback" not in err
+    assert main(["run", "--resume", "--out", str(out), "--no-progress"]) == 0
+    ref = tmp_path / "ref"
+    assert main(["run", *ARGS, "--out", str(ref)]) == 0
+    assert _steps(out) == _steps(ref)
