@@ -190,8 +190,9 @@ def run_search(
     }
     replayed = 0
     if manifest is not None:
-        for key in ("objective", "simulator_version"):
-            runs.same_as_logged(key, record[key], manifest.get(key), out)
+        if _canonical(record["objective"]) != _canonical(manifest.get("objective")):
+            raise ConfigError(f"--resume: the objective differs from the run's in {out}; resume with the same --objective or leave it out")
+        runs.same_as_logged("simulator version", sim.version, manifest.get("simulator_version"), out)
         rows = runs.logged_rows(out / "dataset", sim.name, run_id)
         replayed = len(rows)
         ev = base.evaluator
@@ -291,6 +292,11 @@ def _resume_args(manifest: dict[str, Any], out: Path, env_id: Any, agent: Any, b
     runs.same_as_logged("--budget", budget, manifest["budget"], out)
     runs.same_as_logged("--seed", seed, manifest["seed"], out)
     return manifest["env_id"], manifest["agent"], manifest["budget"], manifest["seed"]
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples become lists; NaN stays comparable as text)."""
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _jsonable(value: Any) -> bool:

@@ -163,6 +163,7 @@ def test_out_holding_a_run_is_refused_unless_resume_or_overwrite(tmp_path, capsy
     ("run", ["--resume", "--agent", "ga"], "--resume: --agent 'ga' differs from the run's 'random'"),
     ("run", ["--resume", "--workload", "axpy"], "--resume: --workload 'axpy' differs from the run's 'gemv'"),
     ("run", ["--resume", "--agent-param", "feasible_only=true"], "--agent-param"),
+    ("run", ["--resume", "--objective", "weighted"], "--resume: the objective differs from the run's"),
     ("none", ["--budget", "5"], "--agent is required (unless --resume continues a run)"),
     ("none", ["--publish-every", "0", "--agent", "ga", "--budget", "5"], "--publish-every must be > 0 seconds, got 0.0"),
 ])
@@ -198,3 +199,22 @@ def test_replay_refuses_an_agent_that_diverges(tmp_path, interrupt_at):
     with pytest.raises(ConfigError, match="not deterministic under replay, so this run cannot be resumed"):
         run_search(None, None, None, None, out, progress=False, resume=True)
     assert sorted(load(out / "dataset")["step"]) == list(range(14))  # the logged rows are kept
+
+
+def test_resume_with_a_constrained_objective_given_again_or_not(tmp_path, interrupt_at):
+    """The objective's JSON (tuples in it) round-trips through run.json; replayed rewards match."""
+    objective = '{"kind": "constrained", "base": {"kind": "weighted"}, "limits": {"area_mm2": ["<=", 1.0]}}'
+    ref = tmp_path / "ref"
+    run_search("roofline", "ga", 60, 1, ref, objective=objective, progress=False)
+    out = tmp_path / "run"
+    interrupt_at(25)
+    with pytest.raises(RunInterrupted):
+        run_search("roofline", "ga", 60, 1, out, objective=objective, progress=False)
+    interrupt_at(30)
+    with pytest.raises(RunInterrupted):
+        run_search(None, None, None, None, out, objective=objective, progress=False, resume=True)
+    interrupt_at(-1)
+    run_search(None, None, None, None, out, progress=False, resume=True)
+    assert _steps(out) == _steps(ref)
+    s = json.loads((out / "summary.json").read_text())
+    assert s["objective"]["kind"] == "constrained" and s["objective"]["limits"] == {"area_mm2": ["<=", 1.0]}
