@@ -257,11 +257,11 @@ def run_sweep(
     requested = max_concurrent or cfg.max_concurrent
     started = False
     ray_start_s = 0.0
-    if address and (saved is None or saved.pending()):  # join first: nothing exists until it holds
-        t_ray = time.perf_counter()
-        started = _start_ray(address, requested or 1, connect_timeout_s)
-        ray_start_s = time.perf_counter() - t_ray
     try:
+        if address and (saved is None or saved.pending()):  # join first: nothing exists until it holds
+            t_ray = time.perf_counter()
+            started = _start_ray(address, requested or 1, connect_timeout_s)
+            ray_start_s = time.perf_counter() - t_ray
         trials = None if saved is not None else expand_trials(cfg)
         state = open_sweep(out, cfg, resume, trials, _source_text(config_or_path))
         stats = reconcile(out)
