@@ -7,6 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.archgym-installed
 OUT    ?= demo-out
 PYTEST_ARGS ?=
+# seeds of the randomised tests (tests/conftest.py): the suite runs with the first, the tests
+# marked `randomised` run again with the second and another PYTHONHASHSEED (but for the two
+# that take minutes: a Ray sweep killed and interrupted, and a pip install)
+RERUN_SKIP := --deselect tests/integration/test_sweep_ray.py --deselect tests/integration/test_packaging.py
+ARCHGYM_TEST_SEED ?= 0
+ARCHGYM_TEST_SEED2 ?= $(shell expr $(ARCHGYM_TEST_SEED) + 1)
 
 .PHONY: install demo test test-fast lint bench clean
 
@@ -24,7 +30,8 @@ lint: install
 	$(BIN)/ruff check .
 
 test: install lint
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	ARCHGYM_TEST_SEED=$(ARCHGYM_TEST_SEED) PYTHONHASHSEED=$(ARCHGYM_TEST_SEED) $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	ARCHGYM_TEST_SEED=$(ARCHGYM_TEST_SEED2) PYTHONHASHSEED=$(ARCHGYM_TEST_SEED2) $(BIN)/python -m pytest -q -m randomised $(RERUN_SKIP) $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)

@@ -276,7 +276,17 @@ class Agent(ABC):
         if writer is not None and not writer.agent:
             writer.set_context(agent=self.name, agent_params=self.params, seed=seed)
         self.setup(base.space, np.random.default_rng(seed), base.objective.n_objectives)
-        return base, _Tracker(self, base, int(budget), seed, callback)
+        self._tracker = _Tracker(self, base, int(budget), seed, callback)
+        return base, self._tracker
+
+    def partial_result(self) -> SearchResult | None:
+        """The result so far of the last search, e.g. after it was interrupted (``None`` before any)."""
+        tracker = getattr(self, "_tracker", None)
+        if tracker is None:
+            return None
+        res = tracker.finish()
+        res.calls = len(tracker.curve)  # completed calls: an interrupted one was counted but has no outcome
+        return res
 
     def batch_size(self) -> int:
         """How many proposals one ``ask`` should return (agents with batches override)."""

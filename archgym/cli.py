@@ -74,9 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ArchGymError as exc:
         print(f"archgym: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("archgym: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        from archgym.interrupts import exit_code
+
+        print(f"archgym: interrupted ({str(exc) or 'SIGINT'})", file=sys.stderr)
+        return exit_code(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,14 +13,17 @@ import json
 import logging
 import numbers
 import os
+import shlex
+import signal
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from archgym.errors import ConfigError, did_you_mean
+from archgym.interrupts import Interrupted, shielded
 
-__all__ = ["parse_objective", "plot_convergence", "resolve_env_id", "run_search"]
+__all__ = ["RunInterrupted", "parse_objective", "plot_convergence", "resolve_env_id", "run_search"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,15 +96,19 @@ def plot_convergence(best_so_far: Any, path: str | os.PathLike[str], title: str 
 
 
 def run_search(
-    env_id: str,
-    agent: str,
-    budget: int,
-    seed: int,
+    env_id: str | None,
+    agent: str | None,
+    budget: int | None,
+    seed: int | None,
     out: str | os.PathLike[str],
     workload: str | None = None,
     objective: str | Mapping[str, Any] | Any | None = None,
     agent_params: Mapping[str, Any] | None = None,
     progress: bool = True,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    publish_every_s: float | None = 2.0,
 ):
     """Run one search and write its dataset, summary and convergence plot under ``out``.
 
@@ -109,40 +116,99 @@ def run_search(
         env_id: Gymnasium id (``archgym/DRAM-v0``) or simulator name.
         agent: registered agent name (see :func:`archgym.agents.list_agents`).
         budget: unique simulator calls (>= 1).
-        seed: seeds the agent (and the environment's reset).
-        out: output folder: ``dataset/`` (Parquet), ``summary.json``, ``convergence.png``.
+        seed: seeds the agent (and the environment's reset); ``None`` = 0 (or the run's, on resume).
+        out: output folder: ``run.json``, ``dataset/`` (Parquet), ``summary.json``,
+            ``convergence.png``. It must be new or empty unless ``resume`` or ``overwrite``.
         workload: the workload (default: the simulator's first).
         objective: objective kind, JSON string, dict or Objective (default: the simulator's).
         agent_params: hyper-parameters (strings are converted, e.g. from the command line).
         progress: show a tqdm progress bar over unique calls (on stderr).
+        resume: continue the interrupted or killed run in ``out`` (see :mod:`archgym.resume`);
+            the other arguments may be ``None`` (the run's) or must equal the run's.
+        overwrite: replace the run in ``out``.
+        publish_every_s: publish logged rows at least this often (``kill -9`` loses at most
+            the rows of this period); ``None``: only on close.
 
     Returns:
         the :class:`~archgym.agents.SearchResult`.
+
+    Raises:
+        ConfigError: bad input, or ``out`` holds a run and neither ``resume`` nor
+            ``overwrite`` is given (nothing is written).
+        RunInterrupted: Ctrl-C or SIGTERM stopped the search; the completed rows are
+            published and ``summary.json`` says ``"status": "interrupted"``.
     """
     import gymnasium as gym
 
+    from archgym import resume as runs
     from archgym.agents import make_agent
     from archgym.agents.base import unwrap_design_env
     from archgym.datasets import new_run_id
 
+    out = Path(out)
+    manifest = runs.check_out(out, resume, overwrite)
+    if manifest is not None:
+        env_id, agent, budget, seed = _resume_args(manifest, out, env_id, agent, budget, seed)
+    for name, value in (("--env", env_id), ("--agent", agent), ("--budget", budget)):
+        if value is None:
+            raise ConfigError(f"{name} is required (unless --resume continues a run)")
     if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1:
         raise ConfigError(f"budget must be an integer >= 1, got {budget!r}")
+    seed = 0 if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise ConfigError(f"seed must be an integer, got {seed!r}")
     budget, seed = int(budget), int(seed)
+    if manifest is not None:
+        given = make_agent(agent, **dict(agent_params or {})).params if agent_params else None
+        runs.same_as_logged("--agent-param", given, manifest["agent_params"], out)
+        agent_params = manifest["agent_params"]
     searcher = make_agent(agent, **dict(agent_params or {}))
-    env_id = resolve_env_id(env_id)
-    out = Path(out)
-    run_id = new_run_id()
-    context = {"run_id": run_id, "trial_id": "0", "agent": searcher.name, "agent_params": searcher.params, "seed": seed}
+    env_id = resolve_env_id(env_id)  # type: ignore[arg-type]
+    spec = parse_objective(objective)
+    if manifest is not None:
+        runs.same_as_logged("--workload", workload, manifest.get("workload"), out)
+        workload = manifest.get("workload")
+        if spec is None:
+            spec = manifest.get("objective_spec")
+            if spec == "python":
+                raise ConfigError(f"--resume: the run in {out} used a Python Objective; pass the same objective= to resume it")
+    run_id = manifest["run_id"] if manifest is not None else new_run_id()
+    context = {"run_id": run_id, "trial_id": "0", "agent": searcher.name, "agent_params": searcher.params, "seed": seed,
+               "publish_every_s": publish_every_s}
     kwargs: dict[str, Any] = {"dataset": str(out / "dataset"), "log_context": context}
     if workload is not None:
         kwargs["workload"] = workload
-    if objective is not None:
-        kwargs["objective"] = parse_objective(objective)
+    if spec is not None:
+        kwargs["objective"] = spec
     env = gym.make(env_id, **kwargs)
     base = unwrap_design_env(env)
+    sim = base.simulator
+    record = {
+        "run_id": run_id, "env_id": env_id, "agent": searcher.name, "agent_params": searcher.params, "seed": seed,
+        "budget": budget, "workload": base.workload, "simulator": sim.name, "simulator_version": sim.version,
+        "objective": base.objective.to_json(), "objective_spec": spec if _jsonable(spec) else "python",
+    }
+    replayed = 0
+    if manifest is not None:
+        if _canonical(record["objective"]) != _canonical(manifest.get("objective")):
+            raise ConfigError(f"--resume: the objective differs from the run's in {out}; resume with the same --objective or leave it out")
+        runs.same_as_logged("simulator version", sim.version, manifest.get("simulator_version"), out)
+        rows = runs.logged_rows(out / "dataset", sim.name, run_id)
+        replayed = len(rows)
+        ev = base.evaluator
+        base.evaluator = runs.ReplayEvaluator(sim, ev.workload, ev.objective, ev.writer, ev.use_cache, rows=rows,
+                                              agent=searcher.name)
+        record["created"] = manifest.get("created")
+        record["resumes"] = int(manifest.get("resumes", 0)) + 1
+    else:
+        if overwrite:
+            runs.clear_run(out)
+        record["created"] = runs.now_utc()
+        record["resumes"] = 0
     out.mkdir(parents=True, exist_ok=True)
+    runs.write_manifest(out, record)
+    if replayed:
+        logger.info("resuming run %s: replaying %d logged steps", run_id, replayed)
 
     from tqdm.auto import tqdm
 
@@ -154,29 +220,88 @@ def run_search(
             bar.set_postfix(best=f"{res.best_reward:.4g}", refresh=False)
 
     t0 = time.perf_counter()
+    interrupt: KeyboardInterrupt | None = None
     try:
         result = searcher.search(env, budget, seed=seed, callback=_tick)
+    except KeyboardInterrupt as exc:
+        interrupt = exc
+        result = searcher.partial_result()
     finally:
         bar.close()
-        env.close()
+        with shielded():
+            env.close()
     wall = time.perf_counter() - t0
-    summary = result.summary()
+    summary = result.summary() if result is not None else {"agent": searcher.name, "seed": seed, "budget": budget, "calls": 0}
+    history = result.history if result is not None else []
+    steps, hits = len(history), sum(1 for r in history if r.cache_hit)
+    if interrupt is not None:  # say what is saved: an interrupt can land after a row was logged but before the agent saw it
+        try:
+            saved = runs.logged_rows(out / "dataset", sim.name, run_id)
+            steps, hits = len(saved), sum(1 for r in saved if r["cache_hit"])
+            summary["calls"] = steps - hits
+        except ConfigError as exc:  # damaged: report the agent's count, resume will say more
+            logger.warning("%s", exc)
     summary.update(
         {
+            "status": "interrupted" if interrupt is not None else "complete",
             "run_id": run_id,
             "env_id": env_id,
-            "simulator": base.simulator.name,
-            "simulator_version": base.simulator.version,
+            "simulator": sim.name,
+            "simulator_version": sim.version,
             "workload": base.workload,
             "objective": base.objective.to_json(),
-            "steps": len(result.history),
-            "cache_hits": sum(1 for r in result.history if r.cache_hit),
+            "steps": steps,
+            "cache_hits": hits,
+            "replayed_steps": replayed,
+            "resumes": record["resumes"],
             "total_wall_s": wall,
             "dataset": str(out / "dataset"),
         }
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    if interrupt is not None:
+        raise RunInterrupted(out, summary, getattr(interrupt, "signum", signal.SIGINT)) from interrupt
     title = f"{searcher.name} on {env_id} ({base.workload}), seed {seed}"
     plot_convergence(result.best_so_far, out / "convergence.png", title)
     logger.info("run %s: best reward %.6g after %d calls, %.1f s", run_id, result.best_reward, result.calls, wall)
     return result
+
+
+class RunInterrupted(Interrupted):
+    """A run stopped by Ctrl-C or SIGTERM after publishing its completed rows.
+
+    Attributes:
+        out: the run folder; ``summary`` what ``summary.json`` says; ``signum`` the signal.
+    """
+
+    def __init__(self, out: Path, summary: dict[str, Any], signum: int):
+        super().__init__(signum)
+        self.out, self.summary = out, summary
+
+    @property
+    def resume_command(self) -> str:
+        return f"archgym run --resume --out {shlex.quote(str(self.out))}"
+
+
+def _resume_args(manifest: dict[str, Any], out: Path, env_id: Any, agent: Any, budget: Any, seed: Any) -> tuple:
+    from archgym import resume as runs
+
+    if env_id is not None:
+        runs.same_as_logged("--env", resolve_env_id(env_id), manifest["env_id"], out)
+    runs.same_as_logged("--agent", agent, manifest["agent"], out)
+    runs.same_as_logged("--budget", budget, manifest["budget"], out)
+    runs.same_as_logged("--seed", seed, manifest["seed"], out)
+    return manifest["env_id"], manifest["agent"], manifest["budget"], manifest["seed"]
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples become lists; NaN stays comparable as text)."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True

@@ -1,22 +1,33 @@
 """The one logging path: :class:`DatasetWriter` appends simulator calls and writes Parquet parts.
 
-Rows are buffered in memory and written as a *part file* every ``rows_per_part`` rows and on
+Rows are buffered in memory and *published* as a part file every ``rows_per_part`` rows, at the
+first append ``publish_every_s`` seconds after the last publication, and on
 :meth:`DatasetWriter.close`. A part is written under a hidden temporary name and renamed into
 place only when complete (``os.replace`` is atomic on POSIX), so a process killed at any moment
-leaves only complete parts behind; :func:`archgym.datasets.load` ignores the temporaries.
-Each writer names its parts ``part-<run>-<trial>-<writer>-<n>.parquet``, so concurrent writers
-(Ray workers) never collide. Parts carry page checksums, so a part damaged after it was written
+(``kill -9`` included) leaves only complete parts behind and loses at most the rows of the last
+``publish_every_s`` seconds; :func:`archgym.datasets.load` ignores the temporaries. Each writer
+names its parts ``part-<run>-<trial>-<writer>-<n>.parquet``, so concurrent writers (Ray workers)
+never collide. Parts carry page checksums, so a part damaged after it was written
 is detected on read instead of returning garbled values.
+
+Time-triggered parts are small; :meth:`~DatasetWriter.close` *compacts* them into as few parts as
+``rows_per_part`` allows. The compacted part is renamed into place first and names the parts it
+replaces in its metadata (``archgym.compacted_from``), then those are deleted; a process killed
+between the two steps leaves both, and :func:`finish_compaction` (run by ``archgym run --resume``)
+deletes the replaced ones.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import operator
 import os
+import signal
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +40,12 @@ from archgym.datasets.schema import OUTCOMES, STORED_LEADING, arrow_schema, file
 if TYPE_CHECKING:
     from archgym.simulator import Simulator
 
-__all__ = ["DatasetWriter", "new_run_id"]
+__all__ = ["DatasetWriter", "finish_compaction", "new_run_id"]
+
+logger = logging.getLogger(__name__)
+
+#: metadata key of a compacted part: the JSON list of the part names it replaces
+META_COMPACTED_FROM = b"archgym.compacted_from"
 
 
 def new_run_id() -> str:
@@ -37,18 +53,36 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
 
 
+#: the clock of the publishing period (a module attribute, so tests can drive it)
+_now = time.monotonic
+
 _NUMPY_TYPES = {pa.int64(): np.int64, pa.float64(): np.float64}
 
 
 def _column(values: tuple, typ: pa.DataType) -> pa.Array:
     """An Arrow array from a tuple of Python values (NumPy fast path for numbers without nulls)."""
     np_type = _NUMPY_TYPES.get(typ)
-    if np_type is not None:
+    if np_type is not None and None not in values:  # (NumPy would turn None into NaN, not null)
         try:
             return pa.array(np.fromiter(values, np_type, len(values)))
-        except TypeError:  # None present: let Arrow build the null mask
+        except TypeError:
             pass
     return pa.array(values, typ)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (delivered after the block) so a Ctrl-C cannot split the block."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no POSIX signal masks here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _safe(text: str) -> str:
@@ -69,6 +103,10 @@ class DatasetWriter:
         seed: the trial's seed.
         env_id: the Gymnasium id the calls came through (``""`` when called directly).
         rows_per_part: buffer size before a part is written.
+        publish_every_s: publish the buffered rows at the first append this many seconds after
+            the last publication (``None``: only every ``rows_per_part`` rows and on close).
+        compact: on close, merge this writer's time-triggered parts into as few parts as
+            ``rows_per_part`` allows.
     """
 
     def __init__(
@@ -83,6 +121,8 @@ class DatasetWriter:
         seed: int = 0,
         env_id: str = "",
         rows_per_part: int = 100_000,
+        publish_every_s: float | None = 2.0,
+        compact: bool = True,
     ):
         self.root = Path(root)
         self.simulator = simulator
@@ -93,6 +133,12 @@ class DatasetWriter:
         self.seed = int(seed)
         self.env_id = env_id
         self.rows_per_part = int(rows_per_part)
+        if self.rows_per_part < 1:
+            raise ValueError(f"rows_per_part must be >= 1, got {rows_per_part!r}")
+        if publish_every_s is not None and not publish_every_s > 0:
+            raise ValueError(f"publish_every_s must be > 0 seconds or None, got {publish_every_s!r}")
+        self.publish_every_s = None if publish_every_s is None else float(publish_every_s)
+        self.compact = bool(compact)
         self._space = simulator.design_space
         self._param_names = self._space.names
         self._metric_names = simulator.metric_names
@@ -108,8 +154,13 @@ class DatasetWriter:
         self._parts = 0
         self.rows_written = 0
         self.files: list[Path] = []
+        self._small: list[Path] = []  # time-triggered parts, compacted on close
         self._closed = False
         self._fidelity: dict[str, str] = {}
+        self._publish_at = self._next_publication()
+
+    def _next_publication(self) -> float:
+        return float("inf") if self.publish_every_s is None else _now() + self.publish_every_s
 
     def set_context(self, **fields: Any) -> None:
         """Change the run context (``run_id``, ``trial_id``, ``agent``, ``agent_params``, ``seed``).
@@ -174,16 +225,23 @@ class DatasetWriter:
         )
         if len(self._rows) >= self.rows_per_part:
             self.flush()
+        elif _now() >= self._publish_at:
+            self._small.append(self.flush())  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return self.rows_written + len(self._rows)
 
     # -- writing ----------------------------------------------------------------------
     def flush(self) -> Path | None:
-        """Write the buffered rows as one complete part file; returns its path."""
+        """Write the buffered rows as one complete part file; returns its path.
+
+        The rows leave the buffer only once their part is in place, so an exception (or a
+        ``KeyboardInterrupt``) while writing keeps them for the next flush.
+        """
+        self._publish_at = self._next_publication()
         if not self._rows:
             return None
-        rows, self._rows = self._rows, []
+        rows = self._rows
         n = len(rows)
         steps, workloads, params, mets, rewards, feas, outcomes, hits, errors, walls, stamps = zip(*rows)
         cols: list[pa.Array] = []
@@ -211,6 +269,15 @@ class DatasetWriter:
         micros = (np.asarray(stamps, dtype=np.float64) * 1e6).astype("int64")
         cols.append(pa.array(micros, pa.timestamp("us", tz="UTC")))
         table = pa.Table.from_arrays(cols, schema=schema)
+        with _signals_held():  # the part in place and the rows out of the buffer, or neither
+            final = self._publish(table)
+            del self._rows[:n]
+            self.rows_written += n
+            self.files.append(final)
+        return final
+
+    def _publish(self, table: pa.Table) -> Path:
+        """Write ``table`` as this writer's next part: temporary name, then atomic rename."""
         self._dir.mkdir(parents=True, exist_ok=True)
         name = f"part-{_safe(self.run_id)}-{_safe(self.trial_id)}-{self._writer_id}-{self._parts:05d}.parquet"
         final = self._dir / name
@@ -218,8 +285,6 @@ class DatasetWriter:
         pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
         os.replace(tmp, final)
         self._parts += 1
-        self.rows_written += n
-        self.files.append(final)
         return final
 
     def _fidelity_of(self, workload: str) -> str:
@@ -228,10 +293,45 @@ class DatasetWriter:
             tier = self._fidelity[workload] = str(self.simulator.fidelity_of(workload))
         return tier
 
+    def _compact(self) -> None:
+        """Merge the time-triggered parts (and the buffer) into parts of up to ``rows_per_part`` rows."""
+        self.flush()
+        small = [p for p in self._small if p is not None]
+        self._small = []
+        if len(small) < 2:
+            return
+        groups: list[list[tuple[Path, int]]] = [[]]
+        total = 0
+        for p in small:
+            n = pq.ParquetFile(p).metadata.num_rows
+            if groups[-1] and total + n > self.rows_per_part:
+                groups.append([])
+                total = 0
+            groups[-1].append((p, n))
+            total += n
+        for group in groups:
+            if len(group) < 2:
+                continue
+            names = [p.name for p, _ in group]
+            table = pa.concat_tables([pq.read_table(p, schema=self._schema) for p, _ in group])
+            meta = dict(self._schema.metadata or {})
+            meta[META_COMPACTED_FROM] = json.dumps(names).encode()
+            with _signals_held():
+                merged = self._publish(table.replace_schema_metadata(meta))
+                for p, _ in group:  # the merged part is in place: the small ones can go
+                    p.unlink(missing_ok=True)
+            gone = set(names)
+            self.files = [f for f in self.files if f.name not in gone]
+            self.files.append(merged)
+        logger.debug("compacted %d parts into %d", len(small), len(groups))
+
     def close(self) -> None:
-        """Flush the remaining rows; further appends raise."""
+        """Publish the remaining rows (compacting the small parts); further appends raise."""
         if not self._closed:
-            self.flush()
+            if self.compact:
+                self._compact()
+            else:
+                self.flush()
             self._closed = True
 
     def __enter__(self) -> DatasetWriter:
@@ -246,3 +346,27 @@ class DatasetWriter:
                 self.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
+
+
+def finish_compaction(root: str | os.PathLike[str]) -> int:
+    """Delete parts that a compacted part below ``root`` replaces (left by a kill mid-compaction).
+
+    Returns:
+        how many replaced parts were deleted.
+    """
+    removed = 0
+    for path in sorted(Path(root).glob("simulator=*/part-*.parquet")):
+        try:
+            meta = pq.read_schema(path).metadata or {}
+        except (pa.ArrowException, OSError):
+            continue  # a damaged part is the reader's to report
+        if META_COMPACTED_FROM not in meta:
+            continue
+        for name in json.loads(meta[META_COMPACTED_FROM]):
+            old = path.parent / name
+            if old.exists():
+                old.unlink()
+                removed += 1
+    if removed:
+        logger.info("removed %d parts already merged into compacted parts", removed)
+    return removed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from archgym.commands.common import example_parser
@@ -17,12 +18,16 @@ def add_parser(sub: Any) -> None:
         "archgym run --env archgym/DRAM-v0 --agent ga --budget 100 --seed 0 --agent-param population=16 --out out/run1",
         "Run one search for BUDGET unique simulator calls (cache hits are free). Writes OUT/dataset "
         "(Parquet, one row per call), OUT/summary.json (best design and metrics, calls, wall time, "
-        "best-so-far curve) and OUT/convergence.png. Agents: see `archgym list`.",
+        "best-so-far curve) and OUT/convergence.png. Agents: see `archgym list`.\n\n"
+        "Ctrl-C or SIGTERM stops the run, keeps every completed row, marks summary.json interrupted and exits\n"
+        "130 (143 for SIGTERM). Rows are published every --publish-every seconds, so even kill -9 loses\n"
+        "little; `archgym run --resume --out OUT` continues the run (the agent re-walks the logged steps\n"
+        "without simulator calls, so a deterministic agent ends as an uninterrupted run would).",
     )
-    p.add_argument("--env", "-e", required=True, help="Gymnasium id (archgym/DRAM-v0) or simulator name (dram)")
-    p.add_argument("--agent", "-a", required=True, help="agent name: random, ga, aco, bo, ppo, a2c, dqn, ...")
-    p.add_argument("--budget", "-b", type=int, required=True, help="unique simulator calls to spend (>= 1)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--env", "-e", help="Gymnasium id (archgym/DRAM-v0) or simulator name (dram)")
+    p.add_argument("--agent", "-a", help="agent name: random, ga, aco, bo, ppo, a2c, dqn, ...")
+    p.add_argument("--budget", "-b", type=int, help="unique simulator calls to spend (>= 1)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--workload", "-w", help="workload (default: the simulator's first)")
     p.add_argument(
         "--objective",
@@ -31,7 +36,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--agent-param", "-p", action="extend", nargs="+", default=[], metavar="KEY=VALUE", help="agent hyper-parameter"
     )
-    p.add_argument("--out", "-o", required=True, help="output folder")
+    p.add_argument("--out", "-o", required=True, help="output folder (new or empty, unless --resume or --overwrite)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the interrupted or killed run in --out (its settings come from OUT/run.json)")
+    p.add_argument("--overwrite", action="store_true", help="replace the run in --out")
+    p.add_argument("--publish-every", type=float, default=2.0, metavar="SECONDS",
+                   help="publish logged rows at least this often, so a kill loses at most this much (default 2)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -48,19 +58,33 @@ def parse_params(items: list[str]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archgym.runner import run_search
+    from archgym.interrupts import exit_code, sigterm_as_interrupt
+    from archgym.runner import RunInterrupted, run_search
 
-    result = run_search(
-        args.env,
-        args.agent,
-        args.budget,
-        args.seed,
-        args.out,
-        workload=args.workload,
-        objective=args.objective,
-        agent_params=parse_params(args.agent_param),
-        progress=not args.no_progress,
-    )
+    if args.publish_every is not None and not args.publish_every > 0:
+        raise ConfigError(f"--publish-every must be > 0 seconds, got {args.publish_every}")
+    try:
+        with sigterm_as_interrupt():
+            result = run_search(
+                args.env,
+                args.agent,
+                args.budget,
+                args.seed,
+                args.out,
+                workload=args.workload,
+                objective=args.objective,
+                agent_params=parse_params(args.agent_param),
+                progress=not args.no_progress,
+                resume=args.resume,
+                overwrite=args.overwrite,
+                publish_every_s=args.publish_every,
+            )
+    except RunInterrupted as exc:
+        s = exc.summary
+        print(f"archgym: run interrupted ({exc}) after {s.get('calls', 0)} of {s.get('budget')} simulator calls; "
+              f"{s.get('steps', 0)} steps saved in {args.out}/dataset", file=sys.stderr)
+        print(f"archgym: resume with: {exc.resume_command}", file=sys.stderr)
+        return exit_code(exc)
     print(f"best reward {result.best_reward:.6g} after {result.calls} simulator calls ({result.wall_s:.1f} s)")
     print(f"best design {result.best_design}")
     print(f"wrote {args.out}/summary.json, {args.out}/convergence.png, {args.out}/dataset")

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from archgym.errors import ConfigError
+from archgym.interrupts import Interrupted, shielded
 from archgym.sweep.config import SweepConfig, load_config, register_plugins
-from archgym.sweep.store import SweepState, open_sweep, reconcile
+from archgym.sweep.connect import DEFAULT_CONNECT_TIMEOUT_S, connect_ray
+from archgym.sweep.store import SweepState, check_sweep_out, open_sweep, read_records, reconcile
 from archgym.sweep.trials import TrialSpec, expand_trials
 
-__all__ = ["SweepResult", "run_sweep", "ray_environment"]
+__all__ = ["SweepInterrupted", "SweepResult", "run_sweep", "ray_environment"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,9 @@ RAY_ENV = {
     "RAY_CHDIR_TO_TRIAL_DIR": "0",  # trials keep the worker's cwd (paths are absolute anyway)
     "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",  # no per-trial CSV/JSON/TensorBoard files
     "RAY_DEDUP_LOGS": "0",
+    # Ctrl-C is ours: it stops the sweep (see run_sweep), completion lives in the sweep folder,
+    # so Tune's own handler (save experiment state, print a Tuner.restore hint) is not wanted
+    "TUNE_DISABLE_SIGINT_HANDLER": "1",
 }
 
 
@@ -106,19 +113,31 @@ def _source_text(config_or_path: Any) -> str | None:
     return None
 
 
-def _start_ray(address: str | None, num_cpus: int) -> bool:
-    """Start (or join) Ray unless this process already has it; returns whether we did."""
+_RAY_INIT: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": True}
+
+
+def _start_ray(address: str | None, num_cpus: int, connect_timeout_s: float) -> bool:
+    """Start (or join) Ray unless this process already has it; returns whether we did.
+
+    ``ray.init`` replaces the SIGTERM handler with one that exits on the spot; the handler in
+    place before (e.g. the CLI's, which stops a sweep like Ctrl-C) is put back.
+    """
     ray_environment()
     import ray
 
     if ray.is_initialized():
         return False
-    kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING, "configure_logging": True}
-    if address:
-        ray.init(address=address, **kwargs)
-    else:
-        # "local": always a new instance, never a cluster another `ray start` left on this machine
-        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, **kwargs)
+    main_thread = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
+    try:
+        if address:
+            connect_ray(address, connect_timeout_s, **_RAY_INIT)
+        else:
+            # "local": always a new instance, never a cluster another `ray start` left on this machine
+            ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, **_RAY_INIT)
+    finally:
+        if sigterm is not None:
+            signal.signal(signal.SIGTERM, sigterm)
     return True
 
 
@@ -200,6 +219,7 @@ def run_sweep(
     address: str | None = None,
     max_concurrent: int | None = None,
     progress: bool = True,
+    connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
 ) -> SweepResult:
     """Run (or resume) a sweep.
 
@@ -211,12 +231,17 @@ def run_sweep(
         address: join this Ray cluster (``HOST:PORT`` or ``auto``) instead of starting a local Ray.
         max_concurrent: trials at once (default: the config's ``max_concurrent``, else the CPUs).
         progress: show a progress bar (trials completed).
+        connect_timeout_s: with ``address``: give up joining the cluster after this many
+            seconds. The cluster is joined before the sweep folder is created.
 
     Returns:
         A :class:`SweepResult`; the dataset is at ``result.dataset``.
 
     Raises:
-        ConfigError: the config is invalid (nothing starts), or ``out_dir`` holds another sweep.
+        ConfigError: the config is invalid (nothing starts), ``out_dir`` holds another sweep,
+            or the cluster at ``address`` cannot be joined (nothing is created).
+        SweepInterrupted: Ctrl-C (or SIGTERM through the CLI) stopped the sweep; completed
+            trials are kept, the others run on ``resume``.
 
     Example:
         >>> res = run_sweep("sweeps/demo.yaml", "out/demo")   # doctest: +SKIP
@@ -228,31 +253,47 @@ def run_sweep(
     out = Path(out_dir).resolve()
     if max_concurrent is not None and max_concurrent < 1:
         raise ConfigError(f"max_concurrent must be >= 1, got {max_concurrent}")
-    has_state = (out / "sweep.json").is_file()
-    trials = None if (resume and has_state) else expand_trials(cfg)
-    state = open_sweep(out, cfg, resume, trials, _source_text(config_or_path))
-    stats = reconcile(out)
-    if any(stats.values()):
-        logger.info("sweep folder cleaned before running: %s", stats)
-    pending = state.pending()
-    skipped = len(state.trials) - len(pending)
+    saved = check_sweep_out(out, cfg, resume)  # before joining a cluster: creates nothing
     requested = max_concurrent or cfg.max_concurrent
-    failed: dict[str, str] = {}
+    started = False
     ray_start_s = 0.0
-    if pending:
-        t_ray = time.perf_counter()
-        started = _start_ray(address, num_cpus=requested or os.cpu_count() or 1)
-        ray_start_s = time.perf_counter() - t_ray
-        try:
+    try:
+        if address and (saved is None or saved.pending()):  # join first: nothing exists until it holds
+            t_ray = time.perf_counter()
+            started = _start_ray(address, requested or 1, connect_timeout_s)
+            ray_start_s = time.perf_counter() - t_ray
+        trials = None if saved is not None else expand_trials(cfg)
+        state = open_sweep(out, cfg, resume, trials, _source_text(config_or_path))
+        stats = reconcile(out)
+        if any(stats.values()):
+            logger.info("sweep folder cleaned before running: %s", stats)
+        pending = state.pending()
+        skipped = len(state.trials) - len(pending)
+        failed: dict[str, str] = {}
+        if pending:
+            if not address:
+                t_ray = time.perf_counter()
+                started = _start_ray(None, requested or os.cpu_count() or 1, connect_timeout_s)
+                ray_start_s = time.perf_counter() - t_ray
             import ray
 
             concurrency = requested or max(1, int(ray.cluster_resources().get("CPU", 1)))
             failed = _run_tune(state, pending, cfg, min(concurrency, len(pending)), progress)
-        finally:
+    except KeyboardInterrupt as exc:
+        with shielded("stopping the sweep"):
             if started:
-                import ray
-
-                ray.shutdown()
+                _shutdown_ray()
+                started = False
+            records = read_records(out) if (out / "sweep.json").is_file() else {}
+            if records or (out / "sweep.json").is_file():
+                reconcile(out)
+                records = read_records(out)
+        total = len(saved.trials) if saved is not None else len(expand_trials(cfg))
+        raise SweepInterrupted(out, cfg.name, len(records), total, getattr(exc, "signum", signal.SIGINT)) from exc
+    finally:
+        if started:
+            _shutdown_ray()
+    if pending:
         reconcile(out)
     records = state.records()
     ran = sum(1 for t in pending if t.key in records)
@@ -266,3 +307,22 @@ def run_sweep(
     logger.info("sweep %s: %d/%d trials complete (%d this run, %d failed) in %.1f s",
                 state.name, len(records), result.total, ran, len(failed), result.wall_s)
     return result
+
+
+def _shutdown_ray() -> None:
+    import ray
+
+    ray.shutdown()
+
+
+class SweepInterrupted(Interrupted):
+    """A sweep stopped by Ctrl-C or SIGTERM; its completed trials are kept.
+
+    Attributes:
+        out: the sweep folder; ``name`` the sweep's name; ``completed``/``total`` trials
+            with a completion record / in the sweep; ``signum`` the signal.
+    """
+
+    def __init__(self, out: Path, name: str, completed: int, total: int, signum: int):
+        super().__init__(signum)
+        self.out, self.name, self.completed, self.total = out, name, completed, total

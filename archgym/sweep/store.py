@@ -45,7 +45,7 @@ from archgym.errors import ConfigError
 from archgym.sweep.config import SweepConfig
 from archgym.sweep.trials import TrialSpec
 
-__all__ = ["SweepState", "claim_completion", "load_state", "open_sweep", "read_records", "reconcile", "write_json_atomic"]
+__all__ = ["SweepState", "check_sweep_out", "claim_completion", "load_state", "open_sweep", "read_records", "reconcile", "write_json_atomic"]
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,30 @@ def load_state(out: str | os.PathLike[str]) -> SweepState:
     )
 
 
+def check_sweep_out(out: Path, cfg: SweepConfig, resume: bool) -> SweepState | None:
+    """Check that ``out`` can hold this sweep, creating nothing; returns the saved sweep to resume.
+
+    Raises:
+        ConfigError: ``out`` holds a sweep and ``resume`` is false, holds a different sweep,
+            or is another non-empty folder.
+    """
+    if (out / SWEEP_FILE).is_file():
+        if not resume:
+            raise ConfigError(f"{out} already holds a sweep; pass --resume (resume=True) to finish it, or choose another --out")
+        state = load_state(out)
+        if state.fingerprint != cfg.fingerprint():
+            raise ConfigError(
+                f"{out} holds sweep {state.name!r} started from a different config; resume with the same file, "
+                f"or start a new sweep in another folder"
+            )
+        return state
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; choose a folder")
+    if out.exists() and any(out.iterdir()) and not resume:
+        raise ConfigError(f"--out {out} exists and is not empty; choose a new folder")
+    return None
+
+
 def open_sweep(out: Path, cfg: SweepConfig, resume: bool, trials: Sequence[TrialSpec] | None, source_text: str | None) -> SweepState:
     """Create the sweep folder, or reopen it for ``resume``.
 
@@ -151,19 +175,9 @@ def open_sweep(out: Path, cfg: SweepConfig, resume: bool, trials: Sequence[Trial
     """
     from archgym.datasets.writer import new_run_id
 
-    exists = (out / SWEEP_FILE).is_file()
-    if exists:
-        if not resume:
-            raise ConfigError(f"{out} already holds a sweep; pass --resume (resume=True) to finish it, or choose another --out")
-        state = load_state(out)
-        if state.fingerprint != cfg.fingerprint():
-            raise ConfigError(
-                f"{out} holds sweep {state.name!r} started from a different config; resume with the same file, "
-                f"or start a new sweep in another folder"
-            )
+    state = check_sweep_out(out, cfg, resume)
+    if state is not None:
         return state
-    if out.exists() and any(out.iterdir()) and not resume:
-        raise ConfigError(f"--out {out} exists and is not empty; choose a new folder")
     if trials is None:
         raise ValueError("trials are needed to create a sweep")
     out.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,7 @@ def test_wheel_installs_one_namespace(tmp_path):
     assert len(shipped) == len(in_repo)
 
 
-def test_plugin_found_through_entry_point(tmp_path):
+def test_plugin_found_through_entry_point(tmp_path, test_seed):
     target = tmp_path / "plugins"
     _pip("install", "--no-deps", "--no-build-isolation", "--target", str(target), str(ROOT / "examples" / "custom_simulator"))
     res = _python_in(
@@ -69,8 +69,14 @@ def test_plugin_found_through_entry_point(tmp_path):
         print(sim.evaluate(sim.default_design(), "axpy")["runtime_ns"])
         env = gym.make("archgym/Roofline-v0", workload="gemv")
         env.reset(seed=0)
-        print(env.step(env.action_space.sample())[1] > 0)
-        """,
+        env.action_space.seed(SEED)
+        # any design: the env's reward is the objective over the plugin's metrics (or its failure reward)
+        _, reward, _, _, info = env.step(env.action_space.sample())
+        base = env.unwrapped
+        ok, why = base.space.feasibility(info["design"])
+        want = base.objective.score(sim.evaluate(info["design"], "gemv")) if ok else base.objective.failure(why)
+        print(reward == want.reward and info["feasible"] == want.feasible)
+        """.replace("SEED", str(test_seed)),
         cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr

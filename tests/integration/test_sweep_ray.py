@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from archgym.datasets import load
@@ -138,11 +137,11 @@ def _wait_pgroup_gone(pgid: int, timeout: float = 5.0) -> None:
     os.killpg(pgid, signal.SIGKILL)
 
 
-def test_sigkill_then_resume_loses_and_duplicates_nothing(local_ray, tmp_path):
+def test_sigkill_then_resume_loses_and_duplicates_nothing(local_ray, tmp_path, test_rng):
     cfg = tmp_path / "kill.yaml"
     cfg.write_text(SWEEP.format(name="kill", budget=60, seeds=4))  # 24 trials
     out = tmp_path / "out"
-    rng = np.random.default_rng(int(time.time()))
+    rng = test_rng  # the kill moment varies with ARCHGYM_TEST_SEED
     want = int(rng.integers(2, 10))
     proc = subprocess.Popen(
         [sys.executable, "-m", "archgym.cli", "sweep", str(cfg), "--out", str(out), "--no-progress"],
@@ -178,3 +177,38 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(local_ray, tmp_path):
         new = new[new["trial_id"].isin(set(old["trial_id"]))]
         cols = ["trial_id", "step", "reward"]
         assert old[cols].sort_values(cols).to_numpy().tolist() == new[cols].sort_values(cols).to_numpy().tolist()
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_reports_an_interrupted_sweep_and_resume_finishes_it(local_ray, tmp_path, test_rng, sig, code):
+    cfg = tmp_path / "stop.yaml"
+    cfg.write_text(SWEEP.format(name="stop", budget=60, seeds=2))  # 12 trials
+    out = tmp_path / "out"
+    want = int(test_rng.integers(1, 5))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archgym.cli", "sweep", str(cfg), "--out", str(out), "--no-progress"],
+        env=plugin_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while len(read_records(out)) < want:
+            assert proc.poll() is None, f"sweep ended before the signal: {proc.stdout.read().decode()[-2000:]}"
+            assert time.monotonic() < deadline, "sweep too slow to reach the signal"
+            time.sleep(0.05)
+        os.kill(proc.pid, sig)  # the driver only, as `kill` would; Ctrl-C in a terminal reaches it the same way
+        text = proc.communicate(timeout=120)[0].decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _wait_pgroup_gone(proc.pid)
+    done = len(read_records(out))
+    assert proc.returncode == code, text[-3000:]
+    assert 0 < done < 12, "the signal must land mid-sweep"
+    name = signal.Signals(sig).name
+    assert f"archgym: sweep stop interrupted ({name}): {done}/12 trials complete" in text, text[-3000:]
+    assert f"archgym: resume with: archgym sweep {cfg} --out {out} --resume" in text
+    for noise in ("FAILED", "did not complete", "Tuner.restore", "Traceback"):
+        assert noise not in text, text[-3000:]
+    res = run_sweep(cfg, out, resume=True, progress=False)
+    assert res.complete and not res.failed and res.skipped == done
+    check_dataset_matches_records(out)

@@ -48,11 +48,12 @@ def test_bad_input_one_line_exit_2(argv, fragment, capsys):
     assert "Traceback" not in err and err.count("\n") == 1
 
 
-def test_dataset_info(tmp_path, capsys, roofline):
+def test_dataset_info(tmp_path, capsys, roofline, test_seed):
     from archgym.envs import DesignEnv
 
     env = DesignEnv(roofline, dataset=tmp_path)
     env.reset(seed=0)
+    env.action_space.seed(test_seed)
     env.step(env.action_space.sample())
     env.close()
     assert main(["dataset", "info", str(tmp_path), "--json"]) == 0
