@@ -20,7 +20,7 @@ from archgym.errors import DatasetError
 
 def _write(tmp_path, sim, n=10, rows_per_part=4, **ctx):
     rng = np.random.default_rng(0)
-    w = DatasetWriter(tmp_path, sim, rows_per_part=rows_per_part, **ctx)
+    w = DatasetWriter(tmp_path, sim, rows_per_part=rows_per_part, publish_every_s=None, **ctx)  # parts by rows only
     designs = sim.design_space.sample(rng, n)
     for i, d in enumerate(designs):
         m = sim.evaluate(d, "axpy") if i % 3 else None
@@ -131,7 +131,7 @@ KILL_SCRIPT = textwrap.dedent(
         def default_design(self): return {"x": 0}
         def _evaluate(self, d, w): return {"y": float(d["x"])}
 
-    w = DatasetWriter(sys.argv[1], S(), rows_per_part=500)
+    w = DatasetWriter(sys.argv[1], S(), rows_per_part=500, publish_every_s=None)  # parts by rows only
     i = 0
     while True:
         w.append(step=i, workload="w", design={"x": i}, metrics={"y": float(i)}, reward=-i, feasible=True)
