@@ -69,6 +69,7 @@ def lottery_plot(panel: Panel) -> bytes:
                    edgecolors="none")
     if n_cfg > 1:  # the dots' colour: which hyper-parameter configuration of its agent
         bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02, fraction=0.05)
+        bar.set_ticks(list(range(n_cfg)) if n_cfg <= 12 else np.linspace(0, n_cfg - 1, 6).round())
         bar.set_label("configuration # (per agent)", fontsize=8)
         bar.ax.tick_params(labelsize=7)
     apply_reward_scale(ax, t["best_reward"].to_numpy(dtype=float))
