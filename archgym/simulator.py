@@ -159,9 +159,10 @@ class Simulator(ABC):
     def default_objective(self, workload: str | None = None) -> Objective:
         """The objective an environment uses when none is given.
 
-        Default: a :class:`~archgym.objective.TargetSpec` over every metric, with targets 20 %
-        better than the baseline design on that workload. Simulators override this to state
-        their own.
+        Default: a :class:`~archgym.objective.TargetSpec` (bounded form) over every metric,
+        with targets 20 % better than the baseline design on that workload. Simulators
+        override this to state their own; whatever they choose must order designs as an
+        architect would (``tests/unit/test_objective_order.py`` checks every registered one).
         """
         from archgym.objective import TargetSpec
 
