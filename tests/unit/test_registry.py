@@ -151,3 +151,31 @@ def test_entry_point_naming_another_class_is_an_error(tmp_path, monkeypatch):
     with pytest.raises(ArchGymError) as e:
         archgym.make_simulator("ep-clash")
     assert "ux18_plugin_c.sim:MySim" in str(e.value) and "ux18_plugin_c.other:Other (entry point 'ep-clash')" in str(e.value)
+
+
+def test_entry_point_clashing_with_a_registered_class(monkeypatch, caplog):
+    from importlib.metadata import EntryPoint
+
+    import archgym.simulator as registry
+
+    archgym.register_simulator("ep-same", _Square)
+    archgym.register_simulator("ep-other", _Square)
+    eps = [
+        EntryPoint("ep-same", f"{_Square.__module__}:_Square", registry.ENTRY_POINT_GROUP),  # the same class: no-op
+        EntryPoint("ep-other", "archgym.simulators.dram.simulator:DRAMSimulator", registry.ENTRY_POINT_GROUP),
+    ]
+    monkeypatch.setattr(registry.metadata, "entry_points", lambda group: eps if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(registry, "_ENTRY_POINTS_LOADED", False)
+    with caplog.at_level("WARNING", logger="archgym.simulator"):
+        registry.load_entry_points()
+    assert archgym.make_simulator("ep-same").evaluate({"x": 2}) == {"y": 4.0}
+    with pytest.raises(ArchGymError) as e:
+        archgym.make_simulator("ep-other")
+    msg = str(e.value)
+    assert "_Square (runtime)" in msg and "archgym.simulators.dram.simulator:DRAMSimulator (entry point 'ep-other')" in msg
+    assert len([r for r in caplog.records if "ep-other" in r.getMessage()]) == 1
+    # `archgym list` still lists everything, the clash as an error entry
+    from archgym.commands.list_cmd import collect
+
+    entries = {e["name"]: e for e in collect()["simulators"]}
+    assert "registered twice" in entries["ep-other"]["error"] and "error" not in entries["ep-same"]
