@@ -32,6 +32,7 @@ An objective returns a :class:`Score`. A simulator failure (no metrics) gets
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -165,7 +166,7 @@ class TargetSpec(Objective):
         if not targets:
             raise ConfigError("TargetSpec needs at least one target")
         for m, t in targets.items():
-            if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t) or t == 0:
+            if not isinstance(t, numbers.Real) or isinstance(t, bool) or not math.isfinite(t) or t == 0:
                 raise ConfigError(f"target of metric {m!r} must be a finite non-zero number, got {t!r}")
         if one_sided is not None:
             implied = "one_sided" if one_sided else "paper"
@@ -177,9 +178,9 @@ class TargetSpec(Objective):
             raise ConfigError(f"unknown target form {form!r}{did_you_mean(str(form), TARGET_FORMS)}; allowed: {', '.join(TARGET_FORMS)}")
         if combine not in ("product", "mean"):
             raise ConfigError(f"combine must be 'product' or 'mean', got {combine!r}")
-        if not isinstance(eps, (int, float)) or not eps > 0:
+        if not isinstance(eps, numbers.Real) or not eps > 0:
             raise ConfigError(f"eps must be a number > 0, got {eps!r}")
-        if not isinstance(bonus, (int, float)) or not 0 <= bonus < 1:
+        if not isinstance(bonus, numbers.Real) or not 0 <= bonus < 1:
             raise ConfigError(f"bonus must be a number in [0, 1), got {bonus!r}")
         self.targets = {k: float(v) for k, v in targets.items()}
         self.directions = _directions(None, list(targets), directions)
