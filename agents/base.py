@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from archgym.agents.seeding import agent_rng
 from archgym.envs.evaluator import EvalRecord
 from archgym.errors import ConfigError, did_you_mean
 from archgym.space import Design, ParameterSpace
@@ -275,7 +276,7 @@ class Agent(ABC):
         writer = base.evaluator.writer
         if writer is not None and not writer.agent:
             writer.set_context(agent=self.name, agent_params=self.params, seed=seed)
-        self.setup(base.space, np.random.default_rng(seed), base.objective.n_objectives)
+        self.setup(base.space, agent_rng(seed, self.name), base.objective.n_objectives)  # own stream per agent
         self._tracker = _Tracker(self, base, int(budget), seed, callback)
         return base, self._tracker
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from archgym.agents.base import MAX_STALL, Agent, HyperParameter, SearchResult
 from archgym.agents.rl_wrappers import FlatDiscreteWrapper, OneChangeWrapper, RecordingWrapper
+from archgym.agents.seeding import agent_seed
 from archgym.agents.torch_threads import set_torch_threads
 from archgym.errors import ConfigError
 from archgym.space import Design
@@ -102,7 +103,7 @@ class _SB3Agent(Agent):
             train_env,
             learning_rate=p["learning_rate"],
             policy_kwargs={"net_arch": net},
-            seed=int(seed),
+            seed=agent_seed(seed, self.name),
             device="cpu",
             verbose=0,
             **self._algorithm_kwargs(),

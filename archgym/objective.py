@@ -1,12 +1,22 @@
 """Objectives: how a dictionary of metrics becomes a reward (larger is better).
 
-* :class:`TargetSpec` — the ArchGym "target-spec distance" reward: per metric
-  ``1 / (d + eps)`` with ``d = |x − t| / |t|`` the normalised distance to the target
-  (ArchGym wrote ``t / |x − t|``, which divides by zero when a target is hit exactly; ``eps``
-  caps it at ``1 / eps``). With ``one_sided=True`` (default) beating a target counts as
-  ``d = 0``, so a design better than the target is never punished; ``one_sided=False``
-  reproduces the paper's two-sided form. Per-metric rewards combine by product (ArchGym's
-  "both") or mean.
+* :class:`TargetSpec` — per-metric targets; three forms, chosen by name with ``form=``:
+
+  - ``"bounded"`` (default): each metric's signed relative gap to its target
+    ``g = (x − t) / |t|`` (``(t − x) / |t|`` for a maximised metric; ``g > 0`` is a shortfall).
+    An unmet target multiplies the reward by ``1 / (1 + g)``; met targets add a bonus of at most
+    ``bonus`` in total: ``reward = Π_unmet 1/(1 + g) · (1 + bonus · mean_m min(surplus_m, 1))``.
+    So a design meeting every target scores ≥ 1, a design missing some target by ``g`` scores
+    at most ``(1 + bonus) / (1 + g)``: beating one target never outweighs missing another badly.
+  - ``"one_sided"``: ArchGym's ``1 / (d + eps)`` per metric with ``d = |x − t| / |t|``, beating
+    a target counted as ``d = 0``. A met target then contributes ``1 / eps`` (1000), so a design
+    that meets the power target and is 5× slower outscores the baseline (the form issue 18 retired
+    as the default).
+  - ``"paper"``: the ArchGym paper's two-sided ``1 / (d + eps)`` (the paper wrote ``t / |x − t|``,
+    which divides by zero on a hit; ``eps`` caps it at ``1 / eps``); overshooting a target
+    is punished like undershooting it.
+
+  Per-metric factors combine by product (ArchGym's "both") or mean.
 * :class:`Weighted` — ``Σ w · sign · x / scale``, sign +1 for maximised metrics, −1 for minimised.
 * :class:`Constrained` — any objective plus metric limits (e.g. ``area_mm2 <= 2.0``); a
   violating design is *marked* infeasible and its reward lowered by ``penalty × violation``,
@@ -22,6 +32,7 @@ An objective returns a :class:`Score`. A simulator failure (no metrics) gets
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from archgym.errors import ConfigError, did_you_mean
+from archgym.pareto import hypervolume, pareto_front
 
 if TYPE_CHECKING:
     from archgym.simulator import Simulator
@@ -121,15 +133,23 @@ def _directions(simulator: Simulator | None, names: Sequence[str], given: Mappin
     return out
 
 
+TARGET_FORMS = ("bounded", "one_sided", "paper")
+
+
 class TargetSpec(Objective):
-    """ArchGym's target-distance reward.
+    """Target-distance reward (see the module docstring for the three forms).
 
     Args:
         targets: ``{metric: target value}`` (non-zero).
         directions: ``{metric: "min" | "max"}``; default ``"min"`` for each metric.
-        one_sided: count beating a target as hitting it (default) instead of as a distance.
-        combine: ``"product"`` (ArchGym) or ``"mean"`` of the per-metric rewards.
-        eps: guard against hitting a target exactly; caps a metric's reward at ``1 / eps``.
+        form: ``"bounded"`` (default), ``"one_sided"`` or ``"paper"``.
+        combine: ``"product"`` (ArchGym) or ``"mean"`` of the per-metric factors.
+        eps: ``one_sided``/``paper`` only: guard against hitting a target exactly; caps a
+            metric's reward at ``1 / eps``.
+        bonus: ``bounded`` only: the largest factor (``1 + bonus``) by which beating the
+            targets can raise the reward; ``0 <= bonus < 1``.
+        one_sided: the former switch, kept for old code: ``True`` is ``form="one_sided"``,
+            ``False`` is ``form="paper"``.
     """
 
     def __init__(
@@ -137,22 +157,39 @@ class TargetSpec(Objective):
         targets: Mapping[str, float],
         directions: Mapping[str, str] | None = None,
         *,
-        one_sided: bool = True,
+        form: str | None = None,
         combine: Literal["product", "mean"] = "product",
         eps: float = 1e-3,
+        bonus: float = 0.1,
+        one_sided: bool | None = None,
     ):
         if not targets:
             raise ConfigError("TargetSpec needs at least one target")
         for m, t in targets.items():
-            if not math.isfinite(t) or t == 0:
-                raise ConfigError(f"target of metric {m!r} must be finite and non-zero, got {t!r}")
+            if not isinstance(t, numbers.Real) or isinstance(t, bool) or not math.isfinite(t) or t == 0:
+                raise ConfigError(f"target of metric {m!r} must be a finite non-zero number, got {t!r}")
+        if one_sided is not None:
+            implied = "one_sided" if one_sided else "paper"
+            if form is not None and form != implied:
+                raise ConfigError(f"form={form!r} contradicts one_sided={one_sided!r}; give only form")
+            form = implied
+        form = "bounded" if form is None else form
+        if form not in TARGET_FORMS:
+            raise ConfigError(f"unknown target form {form!r}{did_you_mean(str(form), TARGET_FORMS)}; allowed: {', '.join(TARGET_FORMS)}")
         if combine not in ("product", "mean"):
             raise ConfigError(f"combine must be 'product' or 'mean', got {combine!r}")
-        if eps <= 0:
-            raise ConfigError(f"eps must be > 0, got {eps}")
+        if not isinstance(eps, numbers.Real) or not eps > 0:
+            raise ConfigError(f"eps must be a number > 0, got {eps!r}")
+        if not isinstance(bonus, numbers.Real) or not 0 <= bonus < 1:
+            raise ConfigError(f"bonus must be a number in [0, 1), got {bonus!r}")
         self.targets = {k: float(v) for k, v in targets.items()}
         self.directions = _directions(None, list(targets), directions)
-        self.one_sided, self.combine, self.eps = one_sided, combine, eps
+        self.form, self.combine, self.eps, self.bonus = form, combine, float(eps), float(bonus)
+
+    @property
+    def one_sided(self) -> bool:
+        """Whether beating a target is never punished (every form but ``"paper"``)."""
+        return self.form != "paper"
 
     @classmethod
     def from_baseline(
@@ -182,41 +219,39 @@ class TargetSpec(Objective):
     def metric_names(self) -> tuple[str, ...]:
         return tuple(self.targets)
 
-    def distances(self, metrics: Mapping[str, float]) -> dict[str, float]:
-        """Normalised distance of each metric to its target (0 when met, in one-sided mode)."""
+    def gaps(self, metrics: Mapping[str, float]) -> dict[str, float]:
+        """Signed relative gap of each metric to its target: ``> 0`` short of it, ``<= 0`` met."""
         out = {}
         for m, t in self.targets.items():
             x = float(metrics[m])
-            d = abs(x - t) / abs(t)
-            if self.one_sided:
-                better = x <= t if self.directions[m] == "min" else x >= t
-                d = 0.0 if better else d
-            out[m] = d
+            out[m] = ((x - t) if self.directions[m] == "min" else (t - x)) / abs(t)
         return out
 
+    def distances(self, metrics: Mapping[str, float]) -> dict[str, float]:
+        """Normalised distance of each metric to its target (0 when met, unless ``form="paper"``)."""
+        return {m: (abs(g) if self.form == "paper" else max(g, 0.0)) for m, g in self.gaps(metrics).items()}
+
     def score(self, metrics: Mapping[str, float]) -> Score:
-        per = [1.0 / (d + self.eps) for d in self.distances(metrics).values()]
+        if self.form == "bounded":
+            gaps = self.gaps(metrics)
+            per = [1.0 / (1.0 + max(g, 0.0)) for g in gaps.values()]
+            surplus = sum(min(max(-g, 0.0), 1.0) for g in gaps.values()) / len(gaps)
+            scale = 1.0 + self.bonus * surplus
+        else:
+            per = [1.0 / (d + self.eps) for d in self.distances(metrics).values()]
+            scale = 1.0
         reward = math.prod(per) if self.combine == "product" else sum(per) / len(per)
-        return Score(float(reward))
+        return Score(float(reward * scale))
 
     def success(self, metrics: Mapping[str, float] | None) -> bool:
         if metrics is None:
             return False
-        for m, t in self.targets.items():
-            x = float(metrics[m])
-            if (self.directions[m] == "min" and x > t) or (self.directions[m] == "max" and x < t):
-                return False
-        return True
+        return all(g <= 0 for g in self.gaps(metrics).values())
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": "target",
-            "targets": self.targets,
-            "directions": self.directions,
-            "one_sided": self.one_sided,
-            "combine": self.combine,
-            "eps": self.eps,
-        }
+        out: dict[str, Any] = {"kind": "target", "form": self.form, "targets": self.targets, "directions": self.directions, "combine": self.combine}
+        out.update({"bonus": self.bonus} if self.form == "bounded" else {"eps": self.eps})
+        return out
 
 
 class Weighted(Objective):
@@ -383,68 +418,6 @@ class MultiObjective(Objective):
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "multi", "metrics": list(self.metrics), "directions": self.directions, "scales": self.scales, "ref_point": self.ref_point}
-
-
-def pareto_front(points: np.ndarray) -> np.ndarray:
-    """Boolean mask of the non-dominated rows of ``points`` (shape ``(n, k)``, maximisation).
-
-    A row is dominated when another row is ``>=`` in every objective and ``>`` in one.
-    Duplicated non-dominated rows are all kept.
-    """
-    pts = np.asarray(points, dtype=np.float64)
-    if pts.ndim != 2:
-        raise ValueError(f"points must have shape (n, k), got {pts.shape}")
-    n = len(pts)
-    mask = np.ones(n, dtype=bool)
-    for i in range(n):
-        if not mask[i]:
-            continue
-        dominates_i = np.all(pts >= pts[i], axis=1) & np.any(pts > pts[i], axis=1)
-        if dominates_i.any():
-            mask[i] = False
-    return mask
-
-
-def hypervolume(points: np.ndarray, ref: np.ndarray) -> float:
-    """Exact hypervolume dominated by ``points`` (maximisation) above reference point ``ref``.
-
-    Supports 1–3 objectives: a sweep in 2-D, slicing along the third axis in 3-D.
-    """
-    pts = np.asarray(points, dtype=np.float64)
-    ref = np.asarray(ref, dtype=np.float64)
-    if pts.size == 0:
-        return 0.0
-    if pts.ndim != 2 or pts.shape[1] != ref.shape[0]:
-        raise ValueError(f"points {pts.shape} and reference {ref.shape} disagree")
-    pts = pts[np.all(pts > ref, axis=1)]
-    if len(pts) == 0:
-        return 0.0
-    k = pts.shape[1]
-    if k == 1:
-        return float(pts[:, 0].max() - ref[0])
-    if k == 2:
-        return _hv2(pts, ref)
-    if k == 3:
-        order = np.argsort(-pts[:, 2])
-        pts = pts[order]
-        total = 0.0
-        for i in range(len(pts)):
-            z_hi = pts[i, 2]
-            z_lo = pts[i + 1, 2] if i + 1 < len(pts) else ref[2]
-            if z_hi > z_lo:
-                total += _hv2(pts[: i + 1, :2], ref[:2]) * (z_hi - z_lo)
-        return float(total)
-    raise ValueError(f"exact hypervolume supports 1-3 objectives, got {k}")
-
-
-def _hv2(pts: np.ndarray, ref: np.ndarray) -> float:
-    pts = pts[np.argsort(-pts[:, 0])]
-    area, best_y = 0.0, ref[1]
-    for x, y in pts:
-        if y > best_y:
-            area += (x - ref[0]) * (y - best_y)
-            best_y = y
-    return float(area)
 
 
 def make_objective(spec: Mapping[str, Any] | Objective | None, simulator: Simulator, workload: str | None = None) -> Objective:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from archgym.errors import ConfigError, did_you_mean
+from archgym.errors import ArchGymError, ConfigError, did_you_mean
 from archgym.interrupts import Interrupted, shielded
 
 __all__ = ["RunInterrupted", "parse_objective", "plot_convergence", "resolve_env_id", "run_search"]
@@ -70,25 +70,34 @@ def parse_objective(spec: str | Mapping[str, Any] | Any | None) -> Any:
     raise ConfigError(f"--objective must be one of {', '.join(_OBJECTIVE_KINDS)} or a JSON object, got {text!r}")
 
 
-def plot_convergence(best_so_far: Any, path: str | os.PathLike[str], title: str = "") -> Path:
-    """Draw best-so-far reward against unique simulator calls into a PNG (Agg, no display)."""
+def plot_convergence(best_so_far: Any, path: str | os.PathLike[str], title: str = "", baseline: float | None = None) -> Path:
+    """Draw best-so-far reward against unique simulator calls into a PNG (Agg, no display).
+
+    The y axis is log or symlog when the values span decades
+    (:func:`archgym.report.scales.reward_scale`); ``baseline`` (the baseline design's reward)
+    is drawn as a horizontal line.
+    """
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from archgym.report.scales import apply_reward_scale
 
     y = np.asarray(best_so_far, dtype=np.float64)
     fig = Figure(figsize=(6, 4), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     x = np.arange(1, len(y) + 1)
-    ax.step(x, y, where="post", color="C0")
-    finite = y[np.isfinite(y)]
-    if len(finite) and np.all(finite > 0) and finite.max() / finite.min() > 100:
-        ax.set_yscale("log")
-    ax.set_xlabel("simulator calls")
+    ax.step(x, y, where="post", color="C0", label="best reward so far")
+    if baseline is not None and np.isfinite(baseline):
+        ax.axhline(baseline, color="0.35", ls="--", lw=1.0, zorder=1, label=f"baseline design ({baseline:.4g})")
+    apply_reward_scale(ax, np.append(y, baseline if baseline is not None else np.nan))
+    ax.set_xlabel("unique simulator calls")
     ax.set_ylabel("best reward so far")
-    ax.set_title(title)
+    ax.set_xlim(0.5, max(len(y), 1) + 0.5)
+    ax.set_title(title, fontsize=9)
     ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path)
@@ -262,7 +271,11 @@ def run_search(
     if interrupt is not None:
         raise RunInterrupted(out, summary, getattr(interrupt, "signum", signal.SIGINT)) from interrupt
     title = f"{searcher.name} on {env_id} ({base.workload}), seed {seed}"
-    plot_convergence(result.best_so_far, out / "convergence.png", title)
+    try:
+        baseline = base.objective.score(base.simulator.baseline_metrics(base.workload)).reward
+    except ArchGymError:  # an infeasible baseline has no reward to draw
+        baseline = None
+    plot_convergence(result.best_so_far, out / "convergence.png", title, baseline)
     logger.info("run %s: best reward %.6g after %d calls, %.1f s", run_id, result.best_reward, result.calls, wall)
     return result
 

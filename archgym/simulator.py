@@ -167,9 +167,10 @@ class Simulator(ABC):
     def default_objective(self, workload: str | None = None) -> Objective:
         """The objective an environment uses when none is given.
 
-        Default: a :class:`~archgym.objective.TargetSpec` over every metric, with targets 20 %
-        better than the baseline design on that workload. Simulators override this to state
-        their own.
+        Default: a :class:`~archgym.objective.TargetSpec` (bounded form) over every metric,
+        with targets 20 % better than the baseline design on that workload. Simulators
+        override this to state their own; whatever they choose must order designs as an
+        architect would (``tests/unit/test_objective_order.py`` checks every registered one).
         """
         from archgym.objective import TargetSpec
 
@@ -257,6 +258,8 @@ class SimulatorSpec:
         env_kwargs: default keyword arguments for the environment (e.g. a workload).
         description: one line for ``archgym list``.
         source: ``"builtin"``, ``"entry-point"`` or ``"runtime"``.
+        origin: where it came from, for error messages (``module:qualname``, plus the entry
+            point and distribution for plugins).
     """
 
     name: str
@@ -266,6 +269,10 @@ class SimulatorSpec:
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     source: str = "runtime"
+    origin: str = ""
+    #: a class registered in code under this entry point's name while the entry point's
+    #: target was still unresolved; checked against the target when it resolves.
+    pending: Any = None
 
     @property
     def env_id(self) -> str:
@@ -277,18 +284,36 @@ class SimulatorSpec:
             obj: Any = importlib.import_module(module)
             for part in attr.split("."):
                 obj = getattr(obj, part)
-            self.factory = obj
+            if self.pending is not None and self.pending is not obj:
+                raise ArchGymError(
+                    f"a simulator named {self.name!r} is registered twice with different classes: "
+                    f"{_origin(self.pending)} (registered in code) and {self.origin}"
+                )
+            self.factory, self.pending = obj, None
         return self.factory  # type: ignore[return-value]
 
 
 _REGISTRY: dict[str, SimulatorSpec] = {}
 _LISTENERS: list[Callable[[SimulatorSpec], None]] = []
 _ENTRY_POINTS_LOADED = False
+#: names claimed by two different classes (one through an entry point): error on use
+_CONFLICTS: dict[str, str] = {}
 
 
 def _first_doc_line(obj: Any) -> str:
     doc = "" if isinstance(obj, str) else (obj.__doc__ or "")
     return doc.strip().split("\n")[0]
+
+
+def _origin(obj: Any) -> str:
+    """``module:qualname`` of a class or function (or the lazy string itself)."""
+    if isinstance(obj, str):
+        return obj
+    return f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', type(obj).__name__)}"
+
+
+def _describe(spec: SimulatorSpec) -> str:
+    return spec.origin or f"{_origin(spec.factory)} ({spec.source})"
 
 
 def _default_env_name(name: str) -> str:
@@ -305,6 +330,7 @@ def register_simulator(
     description: str = "",
     overwrite: bool = False,
     source: str = "runtime",
+    origin: str = "",
 ) -> Any:
     """Register a simulator factory under ``name``; usable as a decorator.
 
@@ -317,17 +343,33 @@ def register_simulator(
         description: one line for ``archgym list``.
         overwrite: replace an existing entry instead of raising.
 
+    Registering the same class twice under one name (say, a ``@register_simulator`` decorator
+    in a plugin that also advertises the class through the entry-point group) is a no-op; a
+    different class under a taken name raises :class:`ArchGymError` naming both origins.
+
     Example:
         >>> @register_simulator("my-sim")          # doctest: +SKIP
         ... class MySim(Simulator): ...
     """
 
     def _register(f: Factory | str) -> Factory | str:
-        if name in _REGISTRY and not overwrite:
-            existing = _REGISTRY[name]
+        existing = _REGISTRY.get(name)
+        if existing is not None and not overwrite:
             if existing.factory is f or existing.factory == f:
-                return f
-            raise ArchGymError(f"a simulator named {name!r} is already registered; pass overwrite=True to replace it")
+                return f  # the same object twice (e.g. a module imported again): no-op
+            if isinstance(existing.factory, str) and not isinstance(f, str):
+                # a lazy entry not yet resolved, and its target module registering itself on
+                # import (decorator + entry point, as the README recipe does)
+                if existing.factory == _origin(f):
+                    existing.factory = f
+                    return f
+                if existing.source in ("entry-point", "plugin") and existing.pending is None:
+                    existing.pending = f  # e.g. re-exported: compared when the entry resolves
+                    return f
+            raise ArchGymError(
+                f"a simulator named {name!r} is already registered by {_describe(existing)}; "
+                f"{_origin(f)} cannot take the name (choose another, or pass overwrite=True)"
+            )
         spec = SimulatorSpec(
             name=name,
             factory=f,
@@ -336,6 +378,7 @@ def register_simulator(
             env_kwargs=dict(env_kwargs or {}),
             description=description or _first_doc_line(f),
             source=source,
+            origin=origin or f"{_origin(f)} ({source})",
         )
         _REGISTRY[name] = spec
         for listener in _LISTENERS:
@@ -369,9 +412,24 @@ def load_entry_points() -> None:
         return
     _ENTRY_POINTS_LOADED = True
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in _REGISTRY:
+        dist = getattr(ep, "dist", None)
+        where = f"{ep.value} (entry point {ep.name!r}" + (f" of distribution {dist.name} {dist.version})" if dist else ")")
+        existing = _REGISTRY.get(ep.name)
+        if existing is None:
+            register_simulator(ep.name, ep.value, description=f"plugin from {ep.value}", source="entry-point", origin=where)
             continue
-        register_simulator(ep.name, ep.value, description=f"plugin from {ep.value}", source="entry-point")
+        if existing.factory == ep.value or _origin(existing.factory) == ep.value:
+            continue  # the class registered itself in code before its entry point was read
+        try:
+            same = ep.load() is existing.factory
+        except Exception:  # noqa: BLE001 - a broken plugin must not break every command
+            same = False
+        if not same:
+            _CONFLICTS[ep.name] = (
+                f"a simulator named {ep.name!r} is registered twice with different classes: "
+                f"{_describe(existing)} and {where}"
+            )
+            logger.warning("%s; %r refuses to load until one is renamed or removed", _CONFLICTS[ep.name], ep.name)
     logger.debug("entry points loaded: %s", sorted(_REGISTRY))
 
 
@@ -395,8 +453,12 @@ def simulator_spec(name: str) -> SimulatorSpec:
 def make_simulator(name: str, **kwargs: Any) -> Simulator:
     """Build the simulator registered as ``name`` with ``kwargs`` passed to its factory."""
     spec = simulator_spec(name)
+    if name in _CONFLICTS:  # listed by `archgym list` with this error; unusable until resolved
+        raise ArchGymError(_CONFLICTS[name])
     try:
         factory = spec.load_factory()
+    except ArchGymError:
+        raise
     except (ImportError, AttributeError) as exc:
         raise ArchGymError(f"simulator {name!r} could not be loaded from {spec.factory!r}: {exc}") from exc
     sim = factory(**kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from archgym.commands.common import example_parser, print_json
@@ -52,12 +53,27 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
 
 
-def run_train(args: argparse.Namespace) -> int:
-    from archgym.proxy.pipeline import train_proxy
-    from archgym.proxy.train import TrainConfig
+def _need_dir(flag: str, path: str, what: str, marker: str | None = None) -> None:
+    """Fail fast (before scikit-learn and pyarrow are imported) on a missing input folder."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{flag} {path}: no such folder; give {what}")
+    if not p.is_dir():
+        raise ConfigError(f"{flag} {path} is a file; give {what} (a folder)")
+    if marker is not None and not (p / marker).is_file():
+        raise ConfigError(f"{flag} {path} has no {marker}; give {what}")
 
+
+def run_train(args: argparse.Namespace) -> int:
+    _need_dir("--dataset", args.dataset, "an ArchGym dataset folder (e.g. out/run1/dataset)")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ConfigError(f"--out {args.out} is a file; give a folder to write the model into")
     if not 0.0 < args.test_fraction < 1.0:
         raise ConfigError(f"--test-fraction must be in (0, 1), got {args.test_fraction}")
+    from archgym.proxy.pipeline import train_proxy
+    from archgym.proxy.registry import proxy_env_id
+    from archgym.proxy.train import TrainConfig
+
     cfg = TrainConfig(
         models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
         log_target=args.log_target,
@@ -70,13 +86,18 @@ def run_train(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.report)
     else:
-        print(result.table())
+        from archgym.proxy.report import format_table
+
+        print(format_table(result.report, warnings=False))  # the warnings were logged already
         print(f"\nmodel: {args.out}  report: {result.report_path}")
-        print(f"use it: ARCHGYM_PROXIES={args.out} archgym run --env archgym/<Env>-proxy-v0 ...")
+        env_id = proxy_env_id({"simulator": result.model.simulator, **result.model.card})
+        print(f"use it: ARCHGYM_PROXIES={args.out} archgym run --env {env_id} --agent ga --budget 1000 --out OUT")
     return 0
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    _need_dir("--model", args.model, "a model folder written by `archgym proxy train`", "card.json")
+    _need_dir("--dataset", args.dataset, "an ArchGym dataset folder (e.g. out/run1/dataset)")
     from archgym.proxy.pipeline import evaluate_proxy
     from archgym.proxy.report import format_table
 
@@ -90,6 +111,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_card(args: argparse.Namespace) -> int:
+    _need_dir("MODEL", args.model, "a model folder written by `archgym proxy train`", "card.json")
     from archgym.proxy.persist import load_card
 
     print_json(load_card(args.model))

@@ -80,6 +80,8 @@ def train_proxy(
         raise ConfigError(f"dataset {dataset} has only {len(rows)} unique rows of {simulator!r}; a proxy needs at least 10")
     train, test = split_masks(rows.design_ids, cfg.test_fraction, cfg.seed)
     model = fit_proxy(rows, train, cfg)
+    for line in model.card.get("fit_warnings", []):
+        logger.warning("%s", line)
     fit_s = time.perf_counter() - t0
     kinds = {name: mm.kind for name, mm in model.metric_models.items()}
     heldout, pairs = score_rows(model, rows, test)
@@ -99,6 +101,7 @@ def train_proxy(
         "log_target": {name: mm.log_target for name, mm in model.metric_models.items()},
         "train_config": cfg.to_json(),
         "fit_s": fit_s,
+        "warnings": list(model.card.get("fit_warnings", [])),
         "heldout": heldout,
     }
     hw = _holdout_workload(cfg, rows.workloads)

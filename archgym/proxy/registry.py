@@ -19,7 +19,7 @@ from typing import Any
 from archgym.errors import ArchGymError
 from archgym.simulator import list_simulators, register_simulator, simulator_spec
 
-__all__ = ["ENV_VAR", "make_proxy", "register_from_env", "register_proxy"]
+__all__ = ["ENV_VAR", "make_proxy", "proxy_env_id", "register_from_env", "register_proxy"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,11 @@ def _env_stem(simulator: str, card: dict[str, Any]) -> str:
     if card.get("env_name"):
         return str(card["env_name"])
     return "".join(p[:1].upper() + p[1:] for p in simulator.replace("-", "_").split("_"))
+
+
+def proxy_env_id(card: dict[str, Any]) -> str:
+    """The Gymnasium id a proxy with model card ``card`` is registered under (default name)."""
+    return f"archgym/{_env_stem(str(card['simulator']), card)}-proxy-v0"
 
 
 def register_proxy(model_dir: str | os.PathLike[str], name: str | None = None, overwrite: bool = False) -> str:

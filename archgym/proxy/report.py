@@ -167,32 +167,64 @@ def measure_speed(
     }
 
 
+def marker_style(n: int) -> tuple[float, float]:
+    """Scatter ``(size in pt², alpha)`` for ``n`` points: large and opaque for a few rows,
+    small and translucent for many, so both 30 and 30,000 points read."""
+    root = math.sqrt(max(n, 1))
+    return float(np.clip(300.0 / root, 3.0, 36.0)), float(np.clip(12.0 / root, 0.12, 0.85))
+
+
 def parity_plot(path: str | os.PathLike[str], pairs: Mapping[str, tuple[np.ndarray, np.ndarray]], units: Mapping[str, str], title: str = "") -> Path:
-    """Predicted vs true value per metric, one panel each (PNG)."""
+    """Predicted vs true value per metric, one square panel each (PNG).
+
+    Each panel: the points (size and alpha by row count), the diagonal ``proxy = simulator``,
+    axes in the metric's unit (log when it spans more than two decades), at most five ticks
+    in scientific notation, and R² and RMSE in the title.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     names = list(pairs)
     ncols = min(4, len(names))
     nrows = -(-len(names) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4.0 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.9 * ncols, 3.9 * nrows), squeeze=False)
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax, m in zip(axes.flat, names):
-        t, p = pairs[m]
+        t, p = (np.asarray(a, dtype=np.float64) for a in pairs[m])
+        unit = units.get(m, "")
+        label_unit = f" [{unit}]" if unit and unit != "1" else ""
+        heading = m
         if len(t):
-            ax.scatter(t, p, s=4, alpha=0.4, linewidths=0)
+            size, alpha = marker_style(len(t))
+            ax.scatter(t, p, s=size, alpha=alpha, linewidths=0, color="C0", zorder=2)
             lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))
-            ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
-            if lo > 0 and hi / lo > 100:
+            pad = 0.04 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05
+            log = lo > 0 and hi / lo > 100
+            lims = (lo / 1.2, hi * 1.2) if log else (lo - pad, hi + pad)
+            ax.plot(lims, lims, color="0.3", ls="--", lw=0.9, zorder=1, label="proxy = simulator")
+            if log:
                 ax.set_xscale("log")
                 ax.set_yscale("log")
-        unit = units.get(m, "")
-        ax.set_xlabel(f"simulator {m} [{unit}]")
-        ax.set_ylabel(f"proxy {m} [{unit}]")
-        ax.set_title(m)
+            else:
+                for axis in (ax.xaxis, ax.yaxis):
+                    axis.set_major_locator(MaxNLocator(5))
+                ax.ticklabel_format(style="sci", scilimits=(-2, 3), useMathText=True)
+            ax.set_xlim(lims)
+            ax.set_ylim(lims)
+            sc = regression_scores(t, p)
+            heading = f"{m}\nR² {_fmt(sc['r2'], True)} · RMSE {_fmt(sc['rmse'])}{(' ' + unit) if label_unit else ''} · n={len(t)}"
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xlabel(f"simulator{label_unit}", fontsize=9)
+        ax.set_ylabel(f"proxy{label_unit}", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.25)
+        ax.set_title(heading, fontsize=9)
+    if names:
+        axes.flat[0].legend(fontsize=7, loc="upper left")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -211,9 +243,12 @@ def _fmt(v: Any, pct: bool = False) -> str:
     return f"{v:.4g}"
 
 
-def format_table(report: Mapping[str, Any]) -> str:
-    """The report as a plain-text table (what ``archgym proxy eval`` prints)."""
+def format_table(report: Mapping[str, Any], warnings: bool = True) -> str:
+    """The report as a plain-text table (what ``archgym proxy eval`` prints); ``warnings``
+    adds the fit's warnings (the CLI leaves them out: they were logged already)."""
     lines = [f"proxy of {report['simulator']} v{report['version']}: {report.get('training_rows', '?')} training rows"]
+    if warnings:
+        lines.extend(f"warning: {w}" for w in report.get("warnings", []))
     units = {m["name"]: m["unit"] for m in report.get("metrics", [])}
     kinds = report.get("models", {})
     for section, label in (("heldout", "held-out split"), ("heldout_workload", "held-out workload"), ("evaluation", "evaluation")):

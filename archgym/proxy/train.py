@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -171,7 +172,8 @@ def split_masks(groups: np.ndarray, test_fraction: float, seed: int) -> tuple[np
     return ~test, test
 
 
-def _fit(key: str, x: np.ndarray, z: np.ndarray, cfg: TrainConfig, rng: np.random.Generator) -> Any:
+def _fit(key: str, x: np.ndarray, z: np.ndarray, cfg: TrainConfig, rng: np.random.Generator, notes: Counter | None = None) -> Any:
+    """Fit candidate ``key``; scikit-learn's convergence warnings are counted into ``notes[key]``."""
     est = make_candidate(key, cfg.seed)
     if key == "gp" and len(x) > cfg.gp_max_rows:
         pick = rng.choice(len(x), cfg.gp_max_rows, replace=False)
@@ -185,13 +187,21 @@ def _fit(key: str, x: np.ndarray, z: np.ndarray, cfg: TrainConfig, rng: np.rando
     from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
 
-    with warnings.catch_warnings(), threadpool_limits(cfg.threads):
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(cfg.threads):
+        warnings.simplefilter("always", ConvergenceWarning)
         est.fit(x, z)
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            if notes is not None:
+                notes[key] += 1
+        else:  # anything else is passed on as it was raised
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return est
 
 
-def _select(name: str, mm: MetricModel, x: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[str, dict[str, dict[str, float]]]:
+def _select(
+    name: str, mm: MetricModel, x: np.ndarray, y: np.ndarray, cfg: TrainConfig, notes: Counter | None = None
+) -> tuple[str, dict[str, dict[str, float]]]:
     """Cross-validate every candidate; return the best key and each one's CV RMSE."""
     if len(cfg.models) == 1:
         return cfg.models[0], {}
@@ -210,7 +220,7 @@ def _select(name: str, mm: MetricModel, x: np.ndarray, y: np.ndarray, cfg: Train
         t0 = time.perf_counter()
         sq = 0.0
         for tr, te in KFold(folds, shuffle=True, random_state=cfg.seed).split(x):
-            est = _fit(key, x[tr], z[tr], cfg, rng)
+            est = _fit(key, x[tr], z[tr], cfg, rng, notes)
             pred = mm.from_target(est.predict(x[te]))
             sq += float(np.sum((pred - y[te]) ** 2))
         rmse = math.sqrt(sq / len(x))
@@ -243,6 +253,7 @@ def fit_proxy(rows: Rows, train: np.ndarray, cfg: TrainConfig, kinds: dict[str, 
     rng = np.random.default_rng(cfg.seed)
     groups = [ALL_WORKLOADS] if rows.encoder.workload_feature else list(rows.workloads)
     metric_models: dict[str, MetricModel] = {}
+    notes: Counter = Counter()
     for m in rows.metrics:
         name = m["name"]
         ok = train & rows.feasible
@@ -257,9 +268,9 @@ def fit_proxy(rows: Rows, train: np.ndarray, cfg: TrainConfig, kinds: dict[str, 
             if kinds and name in kinds:
                 key = kinds[name]
             else:
-                key, scores = _select(name, mm, x, y, cfg)
+                key, scores = _select(name, mm, x, y, cfg, notes)
                 mm.cv_rmse[g] = {k: v["cv_rmse"] for k, v in scores.items()}
-            mm.estimators[g] = _fit(key, x, mm.to_target(y), cfg, rng)
+            mm.estimators[g] = _fit(key, x, mm.to_target(y), cfg, rng, notes)
             mm.kind = key if not mm.kind or mm.kind == key else "mixed"
             logger.info("%s [%s]: fitted %s on %d rows", name, g, key, len(x))
         metric_models[name] = mm
@@ -279,6 +290,7 @@ def fit_proxy(rows: Rows, train: np.ndarray, cfg: TrainConfig, kinds: dict[str, 
                 clf.fit(rows.x[sel], labels[sel])
             classifiers[g] = clf
     return ProxyModel(
+        card={"fit_warnings": fit_notes(rows, train, notes)},  # logged by the caller (train_proxy)
         simulator=rows.simulator,
         version=rows.version,
         encoder=rows.encoder,
@@ -288,3 +300,32 @@ def fit_proxy(rows: Rows, train: np.ndarray, cfg: TrainConfig, kinds: dict[str, 
         feasible_rate=rates,
         train_keys=np.sort(rows.keys[train]),
     )
+
+
+#: fewer feasible training rows than this many per feature draws a warning
+MIN_ROWS_PER_FEATURE = 10
+
+
+def fit_notes(rows: Rows, train: np.ndarray, convergence: Counter) -> list[str]:
+    """One line per thing a user should know about a fit: too few rows for the features (per
+    metric, grouped), and how many fits scikit-learn reported as not converged (by candidate)."""
+    out = []
+    need = MIN_ROWS_PER_FEATURE * rows.encoder.n_features
+    short: dict[int, list[str]] = {}
+    for m in rows.metrics:
+        n = int((train & rows.feasible & np.isfinite(rows.y[m["name"]])).sum())
+        if n < need:
+            short.setdefault(n, []).append(m["name"])
+    for n, names in sorted(short.items()):
+        out.append(
+            f"only {n} feasible training rows for {rows.encoder.n_features} features "
+            f"(fewer than {MIN_ROWS_PER_FEATURE} per feature, {need}) for {', '.join(names)}: "
+            "expect large errors; log more simulator calls before trusting this proxy"
+        )
+    if convergence:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(convergence.items()))
+        out.append(
+            f"scikit-learn reported {sum(convergence.values())} fits as not converged ({parts}; "
+            "iteration limits of the MLP or GP kernel bounds); they were kept and scored like every other fit"
+        )
+    return out

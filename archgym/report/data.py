@@ -61,6 +61,7 @@ class Panel:
         curves: ``{trial key: best-so-far array}`` over unique calls.
         points: feasible rows' metrics with agent and trial key (for Pareto plots).
         budget: the sweep's per-trial budget.
+        baseline_reward: the baseline design's reward under the objective (``None`` if unknown).
     """
 
     env_id: str
@@ -72,6 +73,7 @@ class Panel:
     points: pd.DataFrame
     budget: int
     notes: list[str] = field(default_factory=list)
+    baseline_reward: float | None = None
 
     @property
     def title(self) -> str:
@@ -109,7 +111,8 @@ class SweepData:
         return len(self.records)
 
 
-def _objective(spec: dict[str, Any], plugins: dict[str, str]) -> tuple[Any, str | None]:
+def _objective(spec: dict[str, Any], plugins: dict[str, str]) -> tuple[Any, str | None, float | None]:
+    """``(objective, note, the baseline design's reward)``, rebuilt from a trial's spec."""
     from archgym.objective import make_objective
     from archgym.sweep.config import register_plugins
     from archgym.sweep.trainable import cached_simulator
@@ -117,9 +120,13 @@ def _objective(spec: dict[str, Any], plugins: dict[str, str]) -> tuple[Any, str 
     try:
         register_plugins(plugins)
         sim = cached_simulator(spec["simulator"], spec["simulator_kwargs"])
-        return make_objective(spec["objective"], sim, spec["workload"]), None
+        obj = make_objective(spec["objective"], sim, spec["workload"])
     except Exception as exc:  # noqa: BLE001 - the report still shows everything else
-        return None, f"objective not rebuilt ({type(exc).__name__}: {exc}); success rates and Pareto fronts are omitted"
+        return None, f"objective not rebuilt ({type(exc).__name__}: {exc}); success rates and Pareto fronts are omitted", None
+    try:
+        return obj, None, float(obj.score(sim.baseline_metrics(spec["workload"])).reward)
+    except Exception:  # noqa: BLE001 - an infeasible baseline has no reward line
+        return obj, None, None
 
 
 def load_sweep(out: str | os.PathLike[str]) -> SweepData:
@@ -145,7 +152,7 @@ def load_sweep(out: str | os.PathLike[str]) -> SweepData:
     panels = []
     for (_e, workload), keys in sorted(groups.items()):
         first = specs[keys[0]]
-        objective, note = _objective(first.to_json(), plugins)
+        objective, note, baseline_reward = _objective(first.to_json(), plugins)
         df = frames[first.simulator]
         metric_cols = [c for c in df.columns if c.startswith("m_")]
         rows, curves, pts = [], {}, []
@@ -176,7 +183,7 @@ def load_sweep(out: str | os.PathLike[str]) -> SweepData:
             env_id=first.env_id, workload=workload, simulator=first.simulator, objective=objective,
             trials=pd.DataFrame(rows), curves=curves,
             points=pd.concat(pts, ignore_index=True) if pts else pd.DataFrame(),
-            budget=first.budget, notes=[note] if note else [],
+            budget=first.budget, notes=[note] if note else [], baseline_reward=baseline_reward,
         ))
     return SweepData(state=state, records=records, panels=panels)
 

@@ -1,11 +1,12 @@
 """The report's figures (matplotlib, Agg backend), each returned as PNG bytes.
 
 * :func:`lottery_plot` — per agent, the spread of best reward over every hyper-parameter
-  configuration and seed (box plot plus one dot per trial, coloured by configuration);
+  configuration and seed (box plot plus one dot per trial, coloured by configuration, with a
+  colour bar saying so);
 * :func:`success_plot` — fraction of an agent's trials that met the target within each budget;
 * :func:`curves_plot` — best-so-far reward vs unique simulator calls: each agent's best
   configuration as the median over seeds with a min–max band, and the median over all its
-  trials dashed;
+  trials dashed; the legend names every colour and line style;
 * :func:`pareto_plot` — feasible designs of a multi-objective sweep in the first two
   objective metrics, with the non-dominated front of all agents.
 """
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from archgym.report.data import Panel
+from archgym.report.scales import apply_reward_scale
 
 __all__ = ["curves_plot", "lottery_plot", "pareto_plot", "success_plot"]
 
@@ -47,11 +49,6 @@ def _colors(names: list[str]) -> dict[str, Any]:
     return {n: cmap(i % 10) for i, n in enumerate(names)}
 
 
-def _log_scale(values: np.ndarray) -> bool:
-    v = values[np.isfinite(values)]
-    return bool(len(v) and v.min() > 0 and v.max() / v.min() > 100)
-
-
 def lottery_plot(panel: Panel) -> bytes:
     """Box plot of per-trial best reward by agent, with one jittered dot per trial."""
     plt = _plt()
@@ -63,14 +60,19 @@ def lottery_plot(panel: Panel) -> bytes:
     ax.set_xticks(range(1, len(agents) + 1), agents)
     rng = np.random.default_rng(0)
     cmap = plt.get_cmap("viridis")
+    n_cfg = max(1, int(t["config_index"].max()) + 1) if len(t) else 1
+    norm = plt.Normalize(0, max(1, n_cfg - 1))
     for i, a in enumerate(agents):
         sub = t[t["agent"] == a]
-        n_cfg = max(1, int(sub["config_index"].max()) + 1)
         x = i + 1 + rng.uniform(-0.18, 0.18, len(sub))
-        ax.scatter(x, sub["best_reward"], s=14, alpha=0.8, c=[cmap(c / max(1, n_cfg - 1)) for c in sub["config_index"]],
+        ax.scatter(x, sub["best_reward"], s=14, alpha=0.8, c=sub["config_index"].to_numpy(), cmap=cmap, norm=norm,
                    edgecolors="none")
-    if _log_scale(t["best_reward"].to_numpy(dtype=float)):
-        ax.set_yscale("log")
+    if n_cfg > 1:  # the dots' colour: which hyper-parameter configuration of its agent
+        bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02, fraction=0.05)
+        bar.set_ticks(list(range(n_cfg)) if n_cfg <= 12 else np.linspace(0, n_cfg - 1, 6).round())
+        bar.set_label("configuration # (per agent)", fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+    apply_reward_scale(ax, t["best_reward"].to_numpy(dtype=float))
     ax.set_ylabel("best reward per trial")
     ax.set_title(f"{panel.title}: spread over hyper-parameters × seeds", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
@@ -131,13 +133,25 @@ def curves_plot(panel: Panel, best_configs: Any) -> bytes:
             ax.plot(x, np.median(best, axis=0), color=colors[a], lw=1.8, label=f"{a} #{ci} ({len(best)} seeds)")
             ax.fill_between(x, best.min(axis=0), best.max(axis=0), color=colors[a], alpha=0.18, lw=0)
         all_vals.append(everything.ravel())
-    if all_vals and _log_scale(np.concatenate(all_vals)):
-        ax.set_yscale("log")
+    if all_vals:
+        apply_reward_scale(ax, np.concatenate(all_vals))
+    baseline = panel.baseline_reward
+    if baseline is not None and np.isfinite(baseline):
+        ax.axhline(baseline, color="0.35", ls=":", lw=1.0, zorder=1, label="baseline design")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    # one entry per colour (agent: its best configuration) plus one per line style
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [
+        Line2D([], [], color="0.4", ls="--", lw=0.9, label="median of all its trials"),
+        Patch(color="0.4", alpha=0.18, label="min–max over seeds"),
+    ]
     ax.set_xlabel("unique simulator calls")
     ax.set_ylabel("best reward so far")
-    ax.set_title(f"{panel.title}: best configuration per agent (band: seeds; dashed: all trials)", fontsize=9)
+    ax.set_title(f"{panel.title}: best configuration per agent", fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(handles=handles, fontsize=7)
     return _png(fig)
 
 

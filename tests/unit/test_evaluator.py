@@ -73,7 +73,7 @@ def test_env_observation_normalised_by_baseline():
     obs, reward, term, trunc, info = env.step({"x": 5})
     assert obs.tolist() == [3.0, 1.0]  # cost 6 / baseline 2
     assert info["metrics"] == {"cost": 6.0} and info["design"] == {"x": 5}
-    assert reward == pytest.approx(1 / (2.0 + 1e-3))
+    assert reward == pytest.approx(1 / 3)  # shortfall (6 - 2) / 2 = 2 -> 1 / (1 + 2)
     obs, reward, *_ = env.step(np.array([3]))
     assert obs.tolist() == [0.0, 0.0]
 

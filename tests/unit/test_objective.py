@@ -27,20 +27,21 @@ def test_target_spec_two_sided_matches_archgym():
 
 
 def test_target_spec_product_of_metrics():
-    obj = TargetSpec({"power_mw": 100.0, "latency_ns": 50.0}, eps=1e-9)
+    obj = TargetSpec({"power_mw": 100.0, "latency_ns": 50.0}, form="one_sided", eps=1e-9)
     # distances 0.25 and 0.5 -> 4 * 2 = 8 (ArchGym's "both" = product)
     assert obj.score({"power_mw": 125.0, "latency_ns": 75.0}).reward == pytest.approx(8.0)
-    mean = TargetSpec({"power_mw": 100.0, "latency_ns": 50.0}, eps=1e-9, combine="mean")
+    mean = TargetSpec({"power_mw": 100.0, "latency_ns": 50.0}, form="one_sided", eps=1e-9, combine="mean")
     assert mean.score({"power_mw": 125.0, "latency_ns": 75.0}).reward == pytest.approx(3.0)
 
 
 def test_target_hit_exactly_is_finite():
-    obj = TargetSpec({"power_mw": 100.0}, eps=1e-3)
+    obj = TargetSpec({"power_mw": 100.0}, form="one_sided", eps=1e-3)
     assert obj.score({"power_mw": 100.0}).reward == pytest.approx(1000.0)
+    assert TargetSpec({"power_mw": 100.0}).score({"power_mw": 100.0}).reward == pytest.approx(1.0)
 
 
 def test_one_sided_beating_target_is_not_punished():
-    obj = TargetSpec({"power_mw": 100.0, "throughput": 10.0}, {"power_mw": "min", "throughput": "max"}, eps=1e-3)
+    obj = TargetSpec({"power_mw": 100.0, "throughput": 10.0}, {"power_mw": "min", "throughput": "max"}, form="one_sided", eps=1e-3)
     best = obj.score({"power_mw": 100.0, "throughput": 10.0}).reward
     assert obj.score({"power_mw": 50.0, "throughput": 20.0}).reward == pytest.approx(best)
     assert obj.success({"power_mw": 99.0, "throughput": 10.5})
@@ -49,11 +50,78 @@ def test_one_sided_beating_target_is_not_punished():
 
 
 def test_target_spec_from_baseline(roofline):
-    obj = TargetSpec.from_baseline(roofline, "axpy", improvement=0.2)
+    obj = TargetSpec.from_baseline(roofline, "axpy", improvement=0.2, form="one_sided")
     base = roofline.evaluate(roofline.default_design(), "axpy")
     assert obj.targets["runtime_ns"] == pytest.approx(0.8 * base["runtime_ns"])
     # baseline distance 0.25 per metric -> 1/(0.25+eps)^3
     assert obj.score(base).reward == pytest.approx((1 / (0.25 + 1e-3)) ** 3)
+    # bounded (default): each metric 25 % short of its target -> (1/1.25)^3 = 0.8^3
+    bounded = TargetSpec.from_baseline(roofline, "axpy", improvement=0.2)
+    assert bounded.score(base).reward == pytest.approx(0.8**3)
+
+
+def test_bounded_golden_values():
+    obj = TargetSpec({"power_mw": 100.0, "latency_ns": 50.0})
+    # both short: gaps 0.25 and 0.5 -> 1/1.25 * 1/1.5 = 0.8 * 2/3; no surplus
+    assert obj.score({"power_mw": 125.0, "latency_ns": 75.0}).reward == pytest.approx(0.8 * 2 / 3)
+    # power beats its target by 50 %, latency hits it: mean surplus 0.25 -> 1 + 0.1 * 0.25
+    assert obj.score({"power_mw": 50.0, "latency_ns": 50.0}).reward == pytest.approx(1.025)
+    # surplus is capped at 1 per metric: a maximised metric three times its target
+    up = TargetSpec({"throughput": 10.0}, {"throughput": "max"})
+    assert up.score({"throughput": 30.0}).reward == pytest.approx(1.1)
+    assert up.score({"throughput": 5.0}).reward == pytest.approx(1 / 1.5)
+    assert make_objective({"kind": "target", "targets": {"runtime_ns": 1.0}, "form": "paper"}, _Roof()).form == "paper"
+
+
+def test_issue18_meeting_power_does_not_buy_a_5x_slower_design():
+    # DRAM "both": targets 20 % below the baseline (b = 1 in each metric). BO's best design in
+    # issue 18 was 5.3x slower than the baseline with power met by a wide margin (here 0.4 b).
+    obj = TargetSpec({"power_mw": 0.8, "total_time_ns": 0.8})
+    base = obj.score({"power_mw": 1.0, "total_time_ns": 1.0}).reward  # 0.8^2 = 0.64
+    slow = obj.score({"power_mw": 0.4, "total_time_ns": 5.3}).reward  # 1/6.625 * 1.025 = 0.1547
+    assert base == pytest.approx(0.64)
+    assert slow == pytest.approx(1.025 / 6.625)
+    assert slow < base
+    # the retired default ranked it 11x above the baseline (178 vs 15.9, as the issue reports)
+    old = TargetSpec({"power_mw": 0.8, "total_time_ns": 0.8}, form="one_sided")
+    assert old.score({"power_mw": 0.4, "total_time_ns": 5.3}).reward == pytest.approx(1000 / 5.626, rel=1e-3)
+    assert old.score({"power_mw": 1.0, "total_time_ns": 1.0}).reward == pytest.approx(15.87, rel=1e-3)
+
+
+def test_bounded_all_met_above_any_shortfall_bound():
+    obj = TargetSpec({"a": 1.0, "b": 2.0, "c": 3.0}, {"a": "min", "b": "max", "c": "min"})
+    rng = np.random.default_rng(18)
+    for _ in range(500):
+        m = {"a": rng.uniform(0.01, 5), "b": rng.uniform(0.01, 10), "c": rng.uniform(0.01, 15)}
+        r = obj.score(m).reward
+        gaps = obj.gaps(m)
+        worst = max(gaps.values())
+        if worst <= 0:
+            assert 1.0 <= r <= 1.1 + 1e-12
+        else:  # missing a target by g caps the reward at (1 + bonus) / (1 + g)
+            assert r <= 1.1 / (1 + worst) + 1e-12
+
+
+def test_target_form_errors():
+    with pytest.raises(ConfigError, match="unknown target form 'papr'.*allowed: bounded, one_sided, paper"):
+        TargetSpec({"x": 1.0}, form="papr")
+    with pytest.raises(ConfigError, match="contradicts"):
+        TargetSpec({"x": 1.0}, form="bounded", one_sided=False)
+    with pytest.raises(ConfigError, match="bonus"):
+        TargetSpec({"x": 1.0}, bonus=2.0)
+    assert TargetSpec({"x": 1.0}, one_sided=False).form == "paper"
+
+
+class _Roof:
+    """Just enough simulator for make_objective with explicit targets."""
+
+    name = "roof"
+    metric_names = ("runtime_ns",)
+
+    def metric(self, name):
+        from archgym.simulator import Metric
+
+        return Metric(name, "ns", "min")
 
 
 def test_zero_target_rejected():

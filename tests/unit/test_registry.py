@@ -78,3 +78,104 @@ def test_factory_must_return_simulator():
     archgym.register_simulator("not-a-sim", lambda: object(), overwrite=True)
     with pytest.raises(ArchGymError, match="not a Simulator"):
         archgym.make_simulator("not-a-sim")
+
+
+# -- issue 18 item 2: decorator + entry point -----------------------------------------------
+_PLUGIN = '''
+from archgym import Metric, ParameterSpace, PowerOfTwo, Simulator, register_simulator
+
+@register_simulator("{name}")
+class {cls}(Simulator):
+    name, version = "{name}", "1"
+    design_space = ParameterSpace({{"lanes": PowerOfTwo(1, 64)}})
+    metrics = (Metric("runtime_ns", "ns", "min"),)
+    workloads = ("axpy",)
+
+    def default_design(self):
+        return {{"lanes": 8}}
+
+    def _evaluate(self, design, workload):
+        return {{"runtime_ns": 1e6 / design["lanes"]}}
+'''
+
+
+def _plugin_module(tmp_path, monkeypatch, module, name, cls="MySim", reexport=None):
+    pkg = tmp_path / module
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(f"from {module}.sim import {cls}\n" if reexport else "")
+    (pkg / "sim.py").write_text(_PLUGIN.format(name=name, cls=cls))
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_same_class_twice_is_a_no_op():
+    archgym.register_simulator("square-twice", _Square)
+    assert archgym.register_simulator("square-twice")(_Square) is _Square
+    assert archgym.make_simulator("square-twice").evaluate({"x": 3}) == {"y": 9.0}
+
+
+def test_different_class_names_both_origins():
+    archgym.register_simulator("square-taken", _Square)
+
+    class Other(_Square):
+        pass
+
+    with pytest.raises(ArchGymError) as e:
+        archgym.register_simulator("square-taken", Other)
+    msg = str(e.value)
+    assert "test_registry:_Square" in msg and "test_different_class_names_both_origins.<locals>.Other" in msg
+
+
+def test_entry_point_and_decorator_together(tmp_path, monkeypatch):
+    # the README recipe: the entry point is read first (lazily), and importing its target runs
+    # the decorator for the same class -> one registration, no error
+    _plugin_module(tmp_path, monkeypatch, "ux18_plugin_a", "ep-and-decorator")
+    archgym.register_simulator("ep-and-decorator", "ux18_plugin_a.sim:MySim", source="entry-point")
+    sim = archgym.make_simulator("ep-and-decorator")
+    assert sim.evaluate({"lanes": 16}) == {"runtime_ns": 62500.0}
+    assert type(sim).__module__ == "ux18_plugin_a.sim"
+    # and importing the module again (it is cached) or registering the class again is a no-op
+    archgym.register_simulator("ep-and-decorator", type(sim))
+
+
+def test_entry_point_reexport_and_decorator(tmp_path, monkeypatch):
+    _plugin_module(tmp_path, monkeypatch, "ux18_plugin_b", "ep-reexport", reexport=True)
+    archgym.register_simulator("ep-reexport", "ux18_plugin_b:MySim", source="entry-point")
+    assert archgym.make_simulator("ep-reexport").evaluate({"lanes": 64})["runtime_ns"] == pytest.approx(15625.0)
+
+
+def test_entry_point_naming_another_class_is_an_error(tmp_path, monkeypatch):
+    # the module registers its class under a name the entry point gives to a different class
+    _plugin_module(tmp_path, monkeypatch, "ux18_plugin_c", "ep-clash")
+    (tmp_path / "ux18_plugin_c" / "other.py").write_text("import ux18_plugin_c.sim\n\nclass Other(ux18_plugin_c.sim.MySim):\n    pass\n")
+    archgym.register_simulator("ep-clash", "ux18_plugin_c.other:Other", source="entry-point", origin="ux18_plugin_c.other:Other (entry point 'ep-clash')")
+    with pytest.raises(ArchGymError) as e:
+        archgym.make_simulator("ep-clash")
+    assert "ux18_plugin_c.sim:MySim" in str(e.value) and "ux18_plugin_c.other:Other (entry point 'ep-clash')" in str(e.value)
+
+
+def test_entry_point_clashing_with_a_registered_class(monkeypatch, caplog):
+    from importlib.metadata import EntryPoint
+
+    import archgym.simulator as registry
+
+    archgym.register_simulator("ep-same", _Square)
+    archgym.register_simulator("ep-other", _Square)
+    eps = [
+        EntryPoint("ep-same", f"{_Square.__module__}:_Square", registry.ENTRY_POINT_GROUP),  # the same class: no-op
+        EntryPoint("ep-other", "archgym.simulators.dram.simulator:DRAMSimulator", registry.ENTRY_POINT_GROUP),
+    ]
+    monkeypatch.setattr(registry.metadata, "entry_points", lambda group: eps if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(registry, "_ENTRY_POINTS_LOADED", False)
+    with caplog.at_level("WARNING", logger="archgym.simulator"):
+        registry.load_entry_points()
+    assert archgym.make_simulator("ep-same").evaluate({"x": 2}) == {"y": 4.0}
+    with pytest.raises(ArchGymError) as e:
+        archgym.make_simulator("ep-other")
+    msg = str(e.value)
+    assert "_Square (runtime)" in msg and "archgym.simulators.dram.simulator:DRAMSimulator (entry point 'ep-other')" in msg
+    assert len([r for r in caplog.records if "ep-other" in r.getMessage()]) == 1
+    # `archgym list` still lists everything, the clash as an error entry
+    from archgym.commands.list_cmd import collect
+
+    entries = {e["name"]: e for e in collect()["simulators"]}
+    assert "registered twice" in entries["ep-other"]["error"] and "error" not in entries["ep-same"]
