@@ -152,4 +152,7 @@ def test_cli_shows_the_stop_in_one_short_block(tmp_path, capsys):
     assert "OSError: external simulator binary not found" in lines[-1]
     assert len(lines) <= 15
     df = load(tmp_path / "run" / "dataset")  # the five calls were flushed
-    assert df["outcome"].tolist() == ["error"] * 5
+    # the five failed calls were flushed; a design breaking the space's constraint (x == 7) is
+    # never simulated, so it neither counts towards nor breaks the run of errors
+    assert (df["outcome"] == "error").sum() == 5
+    assert set(df["outcome"]) <= {"error", "constraint"}
