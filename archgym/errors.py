@@ -42,8 +42,13 @@ class InfeasibleDesign(ArchGymError):
     """Raised by a simulator's ``_evaluate`` when a (valid) design cannot be built or mapped.
 
     The evaluation machinery records the call with ``feasible=False`` and this message as the
-    error text; the search goes on.
+    error text; the search goes on. ``metrics`` may carry the figures that could be computed
+    anyway (``archgym evaluate`` prints them next to the reason).
     """
+
+    def __init__(self, reason: str, metrics: dict[str, float] | None = None):
+        super().__init__(reason)
+        self.metrics = dict(metrics) if metrics else {}
 
 
 def did_you_mean(word: str, allowed: Iterable[str]) -> str:
