@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.abc
-import importlib.machinery
 import sys
 from typing import Any
 
@@ -92,11 +91,15 @@ class _GymnasiumImportHook(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != "gymnasium":
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _RegisterAfter(spec.loader)
-        return spec
+        sys.meta_path.remove(self)  # once: the finders after it locate Gymnasium as usual
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _RegisterAfter(spec.loader)
+                return spec
+        return None
 
 
 class _RegisterAfter(importlib.abc.Loader):

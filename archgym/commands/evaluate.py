@@ -35,28 +35,31 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--config", "-c", help="a simulator-native config file (e.g. a DRAMSys simulation JSON)")
     p.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="end the call after this many seconds (external simulators such as scalesim)")
+    p.add_argument("--no-progress", action="store_true", help="no 'layer i of n' line from external simulators")
     p.set_defaults(func=run)
 
 
-def _make(name: str, timeout: float | None) -> Any:
+def _make(name: str, timeout: float | None, progress: bool) -> Any:
+    """The simulator, with ``timeout_s`` and ``progress`` for those that take them (external tools)."""
     from archgym.simulator import make_simulator, simulator_spec
 
-    if timeout is None:
-        return make_simulator(name)
-    if not timeout > 0:
+    if timeout is not None and not timeout > 0:
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout!r}")
     factory = simulator_spec(name).load_factory()
     try:
-        takes = "timeout_s" in inspect.signature(factory).parameters
+        takes = set(inspect.signature(factory).parameters)
     except (TypeError, ValueError):
-        takes = False
-    if not takes:
-        raise ConfigError(f"simulator {name!r} takes no --timeout (it runs in-process); drop --timeout")
-    return make_simulator(name, timeout_s=timeout)
+        takes = set()
+    kwargs: dict[str, Any] = {"progress": progress} if "progress" in takes else {}
+    if timeout is not None:
+        if "timeout_s" not in takes:
+            raise ConfigError(f"simulator {name!r} takes no --timeout (it runs in-process); drop --timeout")
+        kwargs["timeout_s"] = timeout
+    return make_simulator(name, **kwargs)
 
 
 def run(args: argparse.Namespace) -> int:
-    sim = _make(args.simulator, args.timeout)
+    sim = _make(args.simulator, args.timeout, not args.no_progress)
     base = sim.default_design()
     workload = args.workload
     if args.config:
