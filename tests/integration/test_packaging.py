@@ -69,6 +69,7 @@ def test_plugin_found_through_entry_point(tmp_path):
         print(sim.evaluate(sim.default_design(), "axpy")["runtime_ns"])
         env = gym.make("archgym/Roofline-v0", workload="gemv")
         env.reset(seed=0)
+        env.action_space.seed(0)  # an unseeded draw violates the power-density constraint 9 % of the time
         print(env.step(env.action_space.sample())[1] > 0)
         """,
         cwd=tmp_path,
