@@ -35,6 +35,17 @@ def test_import_one_simulator_pulls_neither_gymnasium_nor_pyarrow():
     assert set(pulled) <= {"numpy"}, pulled
 
 
+def test_no_builtin_simulator_pulls_gymnasium_pyarrow_or_optional_tools():
+    code = (
+        "import sys, importlib\n"
+        "from archgym.simulators import BUILTINS\n"
+        "for name, target, *_ in BUILTINS:\n"
+        "    importlib.import_module('archgym.simulators.' + target.split(':')[0])\n"
+        f"print([m for m in {_HEAVY!r} + ('scalesim',) if m in sys.modules])"
+    )
+    assert _fresh(code).strip().splitlines()[-1] == "[]"
+
+
 def test_public_names_still_there_lazily():
     out = _fresh(
         "import sys, archgym\n"
