@@ -10,18 +10,31 @@ reports to ``FOLDER/run/`` and its console output goes to ``FOLDER/console.txt``
 
 Protocol on stdout, one line each: ``start I`` before folder I, ``done I`` after it,
 ``exit I CODE`` when SCALE-Sim called ``exit()`` (the worker then stops with status 3).
+The worker ends itself within a second when its parent dies.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
+import threading
+import time
 import warnings
 from pathlib import Path
 
 
+def _exit_with_parent(parent: int) -> None:
+    """End this process when the parent is gone (killed with SIGKILL/SIGTERM, no cleanup ran)."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
 def main(folders: list[str]) -> int:
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     from scalesim.scale_sim import scalesim
 
     out = sys.stdout
