@@ -13,14 +13,16 @@ Prints, for a new Python process each time (so nothing is shared with this one):
   load a cached kernel);
 * which heavy modules (Gymnasium, pyarrow, pandas, Numba, torch, …) each import pulls in.
 
-Times are wall-clock medians (and minima) over ``--repeat`` runs; on a shared machine the
-minimum is the better estimate of the cost without contention.
+Times are wall-clock medians (and minima) over ``--repeat`` runs, plus the child's CPU time
+(user + system): on a shared, oversubscribed machine wall time mostly measures the queue for
+a core, CPU time much less so.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,15 +38,19 @@ _PROBE = (
 )
 
 
-def _wall(cmd: list[str], repeat: int) -> tuple[float, float]:
-    times = []
+def _wall(cmd: list[str], repeat: int) -> tuple[float, float, float]:
+    """Median and minimum wall time, and median CPU time (user + system) of the child."""
+    times, cpu = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         times.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
-    return statistics.median(times), min(times)
+    return statistics.median(times), min(times), statistics.median(cpu)
 
 
 def _pulls(module: str) -> list[str]:
@@ -87,11 +93,11 @@ def main() -> None:
         ("import archgym.simulators.dram", [py, "-c", "import archgym.simulators.dram"], "archgym.simulators.dram"),
         ("archgym evaluate --simulator dram", evaluate, None),
     ]
-    print(f"new-process wall time, median (min) of {args.repeat} runs; warm Numba cache")
+    print(f"new process, median (min) wall time and median CPU time (user + sys) of {args.repeat} runs; warm Numba cache")
     for label, cmd, module in rows:
-        med, low = _wall(cmd, args.repeat)
+        med, low, cpu = _wall(cmd, args.repeat)
         pulled = f"  pulls: {', '.join(_pulls(module)) or '-'}" if module else ""
-        print(f"  {label:<36} {med:6.3f} s ({low:.3f} s){pulled}")
+        print(f"  {label:<36} wall {med:6.3f} s ({low:.3f} s)  cpu {cpu:6.3f} s{pulled}")
 
 
 if __name__ == "__main__":
