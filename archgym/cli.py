@@ -8,8 +8,9 @@
     archgym report out/sweep
     archgym proxy train --dataset out/sweep/dataset --simulator dram --out out/proxy
 
-Every subcommand's ``--help`` shows a real example. Bad input prints one line
-``archgym: error: …`` naming the culprit and what is allowed, and exits with code 2.
+Every subcommand's ``--help`` shows a real example; ``python -m archgym`` runs the same
+program. Bad input prints one line ``archgym: error: …`` naming the culprit and what is
+allowed, and exits with code 2; ``evaluate`` of a valid but infeasible design exits with 3.
 """
 
 from __future__ import annotations

@@ -44,7 +44,13 @@ class InfeasibleDesign(ArchGymError):
     The evaluation machinery records the call with ``outcome="infeasible"`` (``feasible=False``)
     and this message as the error text; the search goes on. Any other exception from a
     simulator is recorded ``outcome="error"`` instead (see :class:`RepeatedSimulatorError`).
+    ``metrics`` may carry the figures that could be computed anyway (``archgym evaluate`` prints
+    them next to the reason).
     """
+
+    def __init__(self, reason: str, metrics: dict[str, float] | None = None):
+        super().__init__(reason)
+        self.metrics = dict(metrics) if metrics else {}
 
 
 class RepeatedSimulatorError(ArchGymError):

@@ -104,6 +104,26 @@ def plot_convergence(best_so_far: Any, path: str | os.PathLike[str], title: str 
     return path
 
 
+def _new_folders(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet (deepest first)."""
+    out = []
+    for p in (path, *path.parents):
+        if p.exists():
+            break
+        out.append(p)
+    return out
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders of :func:`_new_folders` that were created and are still empty."""
+    for folder in folders:
+        for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True) if folder.is_dir() else []:
+            if not any(sub.iterdir()):
+                sub.rmdir()
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
 def run_search(
     env_id: str | None,
     agent: str | None,
@@ -164,8 +184,8 @@ def run_search(
     if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1:
         raise ConfigError(f"budget must be an integer >= 1, got {budget!r}")
     seed = 0 if seed is None else seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ConfigError(f"seed must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
     budget, seed = int(budget), int(seed)
     if manifest is not None:
         given = make_agent(agent, **dict(agent_params or {})).params if agent_params else None
@@ -189,7 +209,12 @@ def run_search(
         kwargs["workload"] = workload
     if spec is not None:
         kwargs["objective"] = spec
-    env = gym.make(env_id, **kwargs)
+    created = _new_folders(out)
+    try:
+        env = gym.make(env_id, **kwargs)
+    except BaseException:
+        _remove_empty(created)  # bad input writes nothing
+        raise
     base = unwrap_design_env(env)
     sim = base.simulator
     record = {

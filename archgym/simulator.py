@@ -55,6 +55,7 @@ __all__ = [
     "SimulatorSpec",
     "ENTRY_POINT_GROUP",
     "list_simulators",
+    "ensure_registry",
     "make_simulator",
     "register_simulator",
     "simulator_spec",
@@ -156,12 +157,28 @@ class Simulator(ABC):
         """The fidelity tier of this simulator's numbers on ``workload`` (default: :attr:`fidelity`)."""
         return self.fidelity
 
+    #: Keep the baseline's metrics on disk across processes (slow external simulators), keyed
+    #: by name, version, :meth:`cache_tag`, baseline design and workload
+    #: (:mod:`archgym.baseline_cache`).
+    baseline_cache: ClassVar[bool] = False
+
+    def cache_tag(self) -> str:
+        """What else decides a result besides name, version, design and workload (a mode, an
+        external tool's version); part of the on-disk baseline cache's key."""
+        return ""
+
     def baseline_metrics(self, workload: str | None = None) -> dict[str, float]:
-        """Metrics of :meth:`default_design` on ``workload``, computed once per instance."""
+        """Metrics of :meth:`default_design` on ``workload``, computed once per instance, on
+        first use (and kept on disk when :attr:`baseline_cache` is set)."""
         workload = self.check_workload(workload)
         memo = self.__dict__.setdefault("_baseline_memo", {})
         if workload not in memo:
-            memo[workload] = self.evaluate(self.default_design(), workload)
+            if self.baseline_cache:
+                from archgym.baseline_cache import cached_baseline
+
+                memo[workload] = cached_baseline(self, workload)
+            else:
+                memo[workload] = self.evaluate(self.default_design(), workload)
         return dict(memo[workload])
 
     def default_objective(self, workload: str | None = None) -> Objective:
@@ -298,6 +315,7 @@ _LISTENERS: list[Callable[[SimulatorSpec], None]] = []
 _ENTRY_POINTS_LOADED = False
 #: names claimed by two different classes (one through an entry point): error on use
 _CONFLICTS: dict[str, str] = {}
+_REGISTRY_FILLED = False
 
 
 def _first_doc_line(obj: Any) -> str:
@@ -433,15 +451,33 @@ def load_entry_points() -> None:
     logger.debug("entry points loaded: %s", sorted(_REGISTRY))
 
 
+def ensure_registry() -> None:
+    """Fill the registry once per process, on first lookup: the built-in simulators (lazy
+    ``module:attr`` factories, nothing imported), then entry-point plugins, then the trained
+    proxies listed in ``$ARCHGYM_PROXIES`` (their JSON cards only).
+
+    ``import archgym`` does none of this, so it stays cheap.
+    """
+    global _REGISTRY_FILLED
+    if _REGISTRY_FILLED:
+        return
+    _REGISTRY_FILLED = True
+    importlib.import_module("archgym.simulators")
+    load_entry_points()
+    importlib.import_module("archgym.proxy.registry").register_from_env()
+
+
 def list_simulators() -> list[str]:
     """Names of every registered simulator (built-in, runtime and entry-point), sorted."""
-    load_entry_points()
+    ensure_registry()
     return sorted(_REGISTRY)
 
 
 def simulator_spec(name: str) -> SimulatorSpec:
     """The registry entry for ``name``; raises :class:`UnknownSimulatorError` listing what exists."""
-    load_entry_points()
+    importlib.import_module("archgym.simulators")  # built-ins first: no plugin scan for them
+    if name not in _REGISTRY:
+        ensure_registry()
     if name not in _REGISTRY:
         names = sorted(_REGISTRY)
         raise UnknownSimulatorError(
@@ -453,6 +489,8 @@ def simulator_spec(name: str) -> SimulatorSpec:
 def make_simulator(name: str, **kwargs: Any) -> Simulator:
     """Build the simulator registered as ``name`` with ``kwargs`` passed to its factory."""
     spec = simulator_spec(name)
+    if spec.source != "builtin":
+        ensure_registry()  # a class registered in code may clash with a plugin's entry point
     if name in _CONFLICTS:  # listed by `archgym list` with this error; unusable until resolved
         raise ArchGymError(_CONFLICTS[name])
     try:

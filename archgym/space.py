@@ -193,10 +193,14 @@ class ParameterSpace:
     def parse_design(self, assignments: Iterable[str], base: Mapping[str, Any] | None = None) -> Design:
         """Build a design from ``KEY=VALUE`` strings, starting from ``base`` (e.g. the baseline)."""
         design = dict(base or {})
+        given: dict[str, str] = {}
         for item in assignments:
             if "=" not in item:
                 raise InvalidDesignError(f"malformed design assignment {item!r}: expected KEY=VALUE")
             key, text = (s.strip() for s in item.split("=", 1))
+            if key in given:
+                raise InvalidDesignError(f"parameter {key!r} given twice ({given[key]!r} and {text!r}); give each parameter once")
+            given[key] = text
             if key not in self.parameters:
                 raise InvalidDesignError(
                     f"unknown parameter {key!r}{did_you_mean(key, self.names)}; allowed: {', '.join(self.names)}"

@@ -2,39 +2,28 @@
 
 Every registered simulator (built-in, registered at run time, or found through the
 ``archgym.simulators`` entry-point group) gets the id ``archgym/<EnvName>-v<N>`` with
-:class:`DesignEnv` as its entry point, so ``gymnasium.make("archgym/DRAM-v0")`` works after
-``import archgym``.
+:class:`DesignEnv` as its entry point (:mod:`archgym.envs.registration`), so
+``gymnasium.make("archgym/DRAM-v0")`` works once ArchGym and Gymnasium are both imported.
+:class:`DesignEnv` and :class:`Evaluator` load on first use.
 """
 
 from __future__ import annotations
 
-import gymnasium as gym
+import importlib
+from typing import Any
 
-from archgym.envs.design_env import DesignEnv
-from archgym.envs.evaluator import EvalRecord, Evaluator
-from archgym.simulator import SimulatorSpec, add_registry_listener, load_entry_points
+from archgym.envs.registration import env_ids, register_envs
 
-__all__ = ["DesignEnv", "EvalRecord", "Evaluator", "env_ids"]
+__all__ = ["DesignEnv", "EvalRecord", "Evaluator", "env_ids", "register_envs"]
 
-_ENV_IDS: dict[str, str] = {}
+_LAZY = {"DesignEnv": "archgym.envs.design_env", "EvalRecord": "archgym.envs.evaluator", "Evaluator": "archgym.envs.evaluator"}
 
-
-def _register_env(spec: SimulatorSpec) -> None:
-    env_id = spec.env_id
-    _ENV_IDS[spec.name] = env_id
-    if env_id in gym.registry:
-        return
-    gym.register(
-        id=env_id,
-        entry_point="archgym.envs.design_env:DesignEnv",
-        kwargs={"simulator": spec.name, "env_id": env_id, **spec.env_kwargs},
-    )
+register_envs()
 
 
-def env_ids() -> dict[str, str]:
-    """``{simulator name: Gymnasium id}`` for every registered simulator."""
-    load_entry_points()
-    return dict(sorted(_ENV_IDS.items()))
-
-
-add_registry_listener(_register_env)
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'archgym.envs' has no attribute {name!r}")

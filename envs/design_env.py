@@ -10,6 +10,8 @@ environment is a bandit over designs, which is what design-space exploration is.
 * **Observation**: ``float32`` vector of ``len(metrics) + 1``: each metric divided by its value
   for the baseline design (1.0 = as good as the baseline), then a feasibility flag (1/0).
   ``reset`` returns the baseline's observation (all ones). Infeasible designs observe zeros.
+  The baseline (and an objective derived from it) is computed on the first step, not when the
+  environment is built: ``gymnasium.make`` is instant even over a slow external simulator.
 * **Reward**: the objective's scalar reward (larger is better).
 * **Info**: ``design``, ``metrics`` (raw, in the card's units, or ``None``), ``feasible``,
   ``outcome`` (``ok``/``infeasible``/``constraint``/``error``), ``error``, ``reward_vector``
@@ -32,7 +34,8 @@ import numpy as np
 
 from archgym.datasets import DatasetWriter
 from archgym.envs.evaluator import EvalRecord, Evaluator
-from archgym.objective import Objective, make_objective
+from archgym.envs.lazy import lazy_objective
+from archgym.objective import Objective
 from archgym.simulator import Simulator, make_simulator
 
 __all__ = ["DesignEnv"]
@@ -82,7 +85,8 @@ class DesignEnv(gym.Env):
             simulator = make_simulator(simulator, **dict(simulator_kwargs or {}))
         self.simulator: Simulator = simulator
         self.workload = simulator.check_workload(workload)
-        self.objective: Objective = make_objective(objective, simulator, self.workload)
+        # checked now, built (with the baseline design's metrics) on first use
+        self.objective: Objective = lazy_objective(objective, simulator, self.workload)
         if max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
         self.max_steps = int(max_steps)
@@ -97,8 +101,7 @@ class DesignEnv(gym.Env):
         self.action_space = self.space.to_gymnasium()
         n = len(simulator.metrics)
         self.observation_space = gym.spaces.Box(-_OBS_LIMIT, _OBS_LIMIT, shape=(n + 1,), dtype=np.float32)
-        base = simulator.baseline_metrics(self.workload)
-        self._scale = np.array([abs(base[m.name]) or 1.0 for m in simulator.metrics], dtype=np.float64)
+        self._scale: np.ndarray | None = None  # the baseline's metrics, computed on the first step
         self._metric_names = simulator.metric_names
         self._steps = 0
 
@@ -130,11 +133,20 @@ class DesignEnv(gym.Env):
         """Evaluate a design outside the episode bookkeeping (logged and cached like a step)."""
         return self.evaluator.evaluate(design)
 
+    @property
+    def observation_scale(self) -> np.ndarray:
+        """The baseline design's metrics (observations divide by them), computed on first use;
+        a simulator with ``baseline_cache`` keeps them on disk across processes."""
+        if self._scale is None:
+            base = self.simulator.baseline_metrics(self.workload)
+            self._scale = np.array([abs(base[m.name]) or 1.0 for m in self.simulator.metrics], dtype=np.float64)
+        return self._scale
+
     def _observe(self, rec: EvalRecord) -> np.ndarray:
         obs = np.zeros(len(self._metric_names) + 1, dtype=np.float32)
         if rec.metrics is not None:
             vals = np.fromiter((rec.metrics[m] for m in self._metric_names), np.float64, len(self._metric_names))
-            obs[:-1] = np.clip(np.nan_to_num(vals / self._scale), -_OBS_LIMIT, _OBS_LIMIT)
+            obs[:-1] = np.clip(np.nan_to_num(vals / self.observation_scale), -_OBS_LIMIT, _OBS_LIMIT)
         obs[-1] = 1.0 if rec.score.feasible else 0.0
         return obs
 

@@ -22,7 +22,10 @@ budget per trial and the concurrency::
 Validation happens in two passes, both before Ray starts: the *structure* (unknown keys,
 wrong types — pydantic, strict) and the *meaning* (unknown env ids, workloads, objective
 metrics, agents, hyper-parameters, values outside a hyper-parameter's range — checked
-against the registries). Every problem is reported with its path in the file and, when
+against the registries). Both passes run and their problems come in one report: an
+environment or agent whose own entry is well formed is checked even when another part of
+the file is not. Objectives are checked without running any baseline design. Every problem
+is reported with its path in the file and, when
 the file is YAML on disk, its line: ``sweeps/x.yaml:14: agents.ga.mutaton_rate: unknown
 hyper-parameter 'mutaton_rate' (did you mean 'mutation_rate'?); allowed: ...``.
 """
@@ -221,6 +224,8 @@ def load_config(source: str | os.PathLike[str] | Mapping[str, Any] | SweepConfig
             cfg = SweepConfig.model_validate(data)
         except ValidationError as exc:
             _pydantic_problems(exc, problems, SweepConfig)
+            if check:  # names and objectives of the parts that are well formed, in the same report
+                _check_meaning(*_structurally_valid_parts(data), problems)
             problems.raise_if_any()
             raise  # pragma: no cover - every pydantic error became a problem
     if check:
@@ -239,19 +244,51 @@ def register_plugins(plugins: Mapping[str, str]) -> None:
 
 def check_config(cfg: SweepConfig, _source: str | None = None, _lines: dict[Path_, int] | None = None) -> None:
     """Check a structurally valid config against the registries (simulators, workloads,
-    objectives, agents, hyper-parameters). Builds each simulator once and its objective on
-    each workload (which evaluates the baseline design once per workload).
+    objectives, agents, hyper-parameters). Builds each simulator once and checks its
+    objective on each workload without evaluating any design.
 
     Raises:
         ConfigError: every problem found, with its path.
     """
+    problems = _Problems(_source, _lines or {})
+    _check_meaning(list(enumerate(cfg.envs)), cfg.agents, cfg.plugins, problems)
+    problems.raise_if_any()
+
+
+def _structurally_valid_parts(data: Mapping[str, Any]) -> tuple[list[tuple[int, EnvEntry]], dict[str, dict[str, Any]], dict[str, str]]:
+    """The env entries, agents and plugins of a file that failed structural validation
+    elsewhere, so their names and objectives are checked in the same report."""
+    envs: list[tuple[int, EnvEntry]] = []
+    if isinstance(data.get("envs"), list):
+        for i, entry in enumerate(data["envs"]):
+            try:
+                envs.append((i, EnvEntry.model_validate(entry)))
+            except ValidationError:
+                pass  # reported by the structural pass
+    raw_agents = data.get("agents")
+    agents = {
+        str(k): dict(v or {}) for k, v in raw_agents.items() if v is None or isinstance(v, Mapping)
+    } if isinstance(raw_agents, Mapping) else {}
+    raw_plugins = data.get("plugins")
+    plugins = {
+        str(k): v for k, v in raw_plugins.items() if isinstance(v, str)
+    } if isinstance(raw_plugins, Mapping) else {}
+    return envs, agents, plugins
+
+
+def _check_meaning(
+    envs: list[tuple[int, EnvEntry]], agents: Mapping[str, Mapping[str, Any]], plugins: Mapping[str, str], problems: _Problems
+) -> None:
+    """Names (plugins, env ids, workloads, agents, hyper-parameters and their domains) and
+    objectives, each problem added to ``problems``. Objectives are checked without running
+    any baseline (:func:`archgym.envs.lazy.check_objective`), on the simulator's default
+    workload when a listed workload is unknown."""
     from archgym.agents import agent_class, list_agents
     from archgym.envs import env_ids
-    from archgym.objective import make_objective
+    from archgym.envs.lazy import check_objective
     from archgym.simulator import make_simulator, simulator_spec
 
-    problems = _Problems(_source, _lines or {})
-    for name, target in cfg.plugins.items():
+    for name, target in plugins.items():
         if ":" not in target:
             problems.add(("plugins", name), f"expected 'module:Class', got {target!r}")
             continue
@@ -261,7 +298,7 @@ def check_config(cfg: SweepConfig, _source: str | None = None, _lines: dict[Path
         except (ImportError, AttributeError, ArchGymError) as exc:
             problems.add(("plugins", name), f"cannot load {target!r}: {exc}")
     by_id = {v: k for k, v in env_ids().items()}
-    for i, env in enumerate(cfg.envs):
+    for i, env in envs:
         if env.id not in by_id:
             hint = f" (use {env_ids()[env.id]!r} for simulator {env.id!r})" if env.id in env_ids() else ""
             problems.add(
@@ -275,19 +312,22 @@ def check_config(cfg: SweepConfig, _source: str | None = None, _lines: dict[Path
             problems.add(("envs", i, "simulator_kwargs"), f"simulator {by_id[env.id]!r} could not be built: {exc}")
             continue
         workloads = env.workloads or [None]
+        checked = []
         for j, w in enumerate(workloads):
             wpath: Path_ = ("envs", i, "workloads", j) if env.workloads else ("envs", i)
             try:
-                w = sim.check_workload(w)
+                checked.append(sim.check_workload(w))
             except ArchGymError as exc:
                 problems.add(wpath, str(exc))
-                continue
+        for w in checked or [None]:
             try:
-                make_objective(None if env.objective is None else dict(env.objective), sim, w)
-            except (ArchGymError, TypeError, KeyError) as exc:
-                problems.add(("envs", i, "objective"), f"invalid objective on workload {w!r}: {exc}")
+                check_objective(None if env.objective is None else dict(env.objective), sim, w)
+            except ArchGymError as exc:
+                where = f" on workload {w!r}" if w is not None else ""
+                problems.add(("envs", i, "objective"), f"invalid objective{where}: {exc}")
+                break  # one report per objective, not one per workload
     known_agents = list_agents()
-    for agent, params in cfg.agents.items():
+    for agent, params in agents.items():
         if agent not in known_agents:
             problems.add(("agents", agent), f"unknown agent {agent!r}{did_you_mean(agent, known_agents)}; allowed: {', '.join(known_agents)}")
             continue
@@ -310,4 +350,3 @@ def check_config(cfg: SweepConfig, _source: str | None = None, _lines: dict[Path
                 check_domain(parse_domain(raw), hps[hp_name], agent)
             except ConfigError as exc:
                 problems.add(path, str(exc))
-    problems.raise_if_any()

@@ -50,12 +50,14 @@ cycle) when nothing stalls (``tests/integration/test_scalesim_crosscheck.py``).
 from __future__ import annotations
 
 import configparser
-import contextlib
 import csv
-import io
 import logging
+import queue
+import subprocess
+import sys
 import tempfile
-import warnings
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,8 @@ SCALESIM_METRICS = (
     Metric("dram_writes_mwords", "Mwords", "min", "words written to DRAM / 1e6"),
 )
 
+_WORKER = Path(__file__).with_name("scalesim_worker.py")
+
 _TOPOLOGY_HEADER = "Layer name,IFMAP Height,IFMAP Width,Filter Height,Filter Width,Channels,Num Filter,Strides,"
 
 
@@ -125,6 +129,13 @@ def topology_rows(layers: Iterable[Layer]) -> list[tuple[tuple[int, ...], int, i
         entry = out.setdefault(row, [row, 0, m * n * k, layer.name])
         entry[1] += layer.repeats()
     return [tuple(v) for v in out.values()]
+
+
+def _pump(stream: Any, lines: queue.Queue) -> None:
+    """Copy the worker's protocol lines into ``lines``; ``None`` at end of stream."""
+    for line in stream:
+        lines.put(line.strip())
+    lines.put(None)
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -188,14 +199,38 @@ class ScaleSimSimulator(Simulator):
     workloads = ("resnet18",) + tuple(n for n in NETWORKS if n != "resnet18")
     fast = False
 
-    def __init__(self, mode: str = "CALC"):
+    #: the baseline's metrics are kept on disk across processes (see Simulator.baseline_metrics)
+    baseline_cache = True
+
+    def __init__(self, mode: str = "CALC", timeout_s: float | None = None, progress: bool | None = None):
+        """Args:
+            mode: ``"CALC"`` (SCALE-Sim estimates the DRAM bandwidth) or ``"USER"`` (a knob).
+            timeout_s: end one call that runs longer than this many seconds with an
+                :class:`~archgym.errors.ArchGymError` (``None``: no limit).
+            progress: show ``SCALE-Sim <workload>: layer i of n`` on stderr (``None``: when
+                stderr is a terminal).
+        """
         if mode not in ("USER", "CALC"):
             raise ConfigError(f"mode must be 'CALC' or 'USER', got {mode!r}")
+        if timeout_s is not None and not (isinstance(timeout_s, (int, float)) and timeout_s > 0):
+            raise ConfigError(f"timeout_s must be a positive number of seconds or None, got {timeout_s!r}")
         self.mode = mode
+        self.timeout_s = None if timeout_s is None else float(timeout_s)
+        self.progress = progress
         self.design_space = SCALESIM_SPACE_USER if mode == "USER" else SCALESIM_SPACE
 
     def default_design(self) -> Design:
         return {k: v for k, v in SCALESIM_BASELINE.items() if k in self.design_space.names}
+
+    def cache_tag(self) -> str:
+        """What besides the design and workload decides a result: the mode and SCALE-Sim's version."""
+        from importlib import metadata
+
+        try:
+            tool = metadata.version("scalesim")
+        except metadata.PackageNotFoundError:
+            tool = "not-installed"
+        return f"mode={self.mode} scalesim={tool}"
 
     def write_inputs(self, design: Design, rows: list, folder: Path) -> tuple[Path, Path, Path]:
         """Write SCALE-Sim's config, topology and layout files into ``folder``."""
@@ -250,41 +285,91 @@ class ScaleSimSimulator(Simulator):
         layout.write_text("\n".join(layout_lines) + "\n")
         return config, topology, layout
 
-    def run_layers(self, design: Design, rows: list) -> list[dict[str, float]]:
-        """Run SCALE-Sim on distinct topology rows; per-row report figures (one run each)."""
-        from scalesim.scale_sim import scalesim  # imported here: heavy, optional backend
+    def run_layers(self, design: Design, rows: list, label: str = "") -> list[dict[str, float]]:
+        """Run SCALE-Sim on distinct topology rows; per-row report figures (one run each).
 
+        SCALE-Sim runs in a child process (:mod:`.scalesim_worker`), one layer at a time, so a
+        progress line ``layer i of n`` can be shown and a call past :attr:`timeout_s` is ended
+        by killing that process alone; its temporary folder is removed either way.
+
+        Raises:
+            ArchGymError: SCALE-Sim exited, crashed or ran past ``timeout_s``.
+        """
         with tempfile.TemporaryDirectory(prefix="archgym-scalesim-") as tmp:
-            folder = Path(tmp)
-            config, topology, layout = self.write_inputs(design, rows, folder)
-            console = io.StringIO()
-            try:
-                with contextlib.redirect_stdout(console), warnings.catch_warnings():
-                    warnings.simplefilter("ignore", DeprecationWarning)  # SCALE-Sim's own NumPy deprecations
-                    sim = scalesim(
-                        save_disk_space=True,
-                        verbose=False,
-                        config=str(config),
-                        topology=str(topology),
-                        layout=str(layout),
-                        input_type_gemm=False,
-                    )
-                    sim.run_scale(top_path=str(folder))
-            except SystemExit as exc:  # SCALE-Sim calls exit() on bad input
-                raise ArchGymError(f"SCALE-Sim exited ({exc.code}): {console.getvalue().strip()[-500:]}") from exc
-            logger.debug("SCALE-Sim output: %s", console.getvalue()[-2000:])
-            report = folder / "run"
-            compute = parse_compute_report(report / "COMPUTE_REPORT.csv")
-            dram = _dram_words(report / "DETAILED_ACCESS_REPORT.csv")
+            folders = []
+            for i, row in enumerate(rows):
+                folder = Path(tmp) / f"L{i}"
+                folder.mkdir()
+                self.write_inputs(design, [row], folder)
+                folders.append(folder)
+            self._run_worker(folders, rows, label, Path(tmp))
+            compute, dram = [], []
+            for folder in folders:
+                compute += parse_compute_report(folder / "run" / "COMPUTE_REPORT.csv")
+                dram += _dram_words(folder / "run" / "DETAILED_ACCESS_REPORT.csv")
         if len(compute) != len(rows) or len(dram) != len(rows):
             raise ArchGymError(f"SCALE-Sim reported {len(compute)} layers, expected {len(rows)}")
         for c, (r, w) in zip(compute, dram):
             c["dram_reads"], c["dram_writes"] = r, w
         return compute
 
+    def _run_worker(self, folders: list[Path], rows: list, label: str, tmp: Path) -> None:
+        from tqdm.auto import tqdm
+
+        n = len(folders)
+        show = self.progress if self.progress is not None else sys.stderr.isatty()
+        bar = tqdm(total=n, desc=f"SCALE-Sim {label}".strip(), bar_format="{desc} [{elapsed}]", disable=not show, leave=False)
+        lines: queue.Queue[str | None] = queue.Queue()
+        with (tmp / "stderr.txt").open("w+") as err:
+            proc = subprocess.Popen(
+                [sys.executable, str(_WORKER), *map(str, folders)], stdout=subprocess.PIPE, stderr=err, text=True
+            )
+            reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True)
+            reader.start()
+            start = time.monotonic()
+            layer, exit_code = 0, None
+            try:
+                while True:
+                    left = None if self.timeout_s is None else self.timeout_s - (time.monotonic() - start)
+                    if left is not None and left <= 0:
+                        raise queue.Empty
+                    line = lines.get(timeout=left)
+                    if line is None:
+                        break
+                    word, _, rest = line.partition(" ")
+                    if word == "start":
+                        layer = int(rest) + 1
+                        bar.set_description_str(f"SCALE-Sim {label + ': ' if label else ''}layer {layer} of {n} ({rows[layer - 1][3]})")
+                    elif word == "done":
+                        bar.update(1)
+                    elif word == "exit":
+                        exit_code = rest.split(" ", 1)[1]
+            except queue.Empty:
+                proc.kill()
+                proc.wait()
+                raise ArchGymError(
+                    f"SCALE-Sim timed out after {self.timeout_s:g} s at layer {max(layer, 1)} of {n} "
+                    f"({rows[max(layer, 1) - 1][3]}); allowed: a larger timeout (timeout_s=, --timeout) or none"
+                ) from None
+            except BaseException:  # Ctrl-C or SIGTERM: end the child too, then let it propagate
+                proc.kill()
+                proc.wait()
+                raise
+            finally:
+                bar.close()
+            status = proc.wait()
+            err.seek(0)
+            stderr = err.read().strip()
+        if exit_code is not None:
+            console = (folders[layer - 1] / "console.txt").read_text().strip()
+            raise ArchGymError(f"SCALE-Sim exited ({exit_code}) at layer {layer} of {n}: {console[-500:]}")
+        if status != 0:
+            raise ArchGymError(f"SCALE-Sim worker failed (status {status}) at layer {layer} of {n}: {stderr[-500:]}")
+        logger.debug("SCALE-Sim ran %d layers in %.1f s", n, time.monotonic() - start)
+
     def _evaluate(self, design: Design, workload: str) -> dict[str, float]:
         rows = topology_rows(load_network(workload))
-        per_row = self.run_layers(design, rows)
+        per_row = self.run_layers(design, rows, label=workload)
         total = stall = dram_r = dram_w = macs = 0.0
         prefetch = per_row[0]["total_with_prefetch"] - per_row[0]["total_cycles"]
         for (_row, count, row_macs, _name), rep in zip(rows, per_row):

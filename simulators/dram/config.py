@@ -335,7 +335,9 @@ def load_address_mapping(source: str | Path | Mapping[str, Any], path: str = "<i
     for item in cg.get("XOR", []):
         if not isinstance(item, dict) or set(item) != {"FIRST", "SECOND"}:
             raise ConfigError(f"{_where(path, text, 'XOR')}: XOR entries must be objects with FIRST and SECOND")
-        xor.append((int(item["FIRST"]), int(item["SECOND"])))
+        if not all(isinstance(item[k], int) and not isinstance(item[k], bool) and 0 <= item[k] < 63 for k in ("FIRST", "SECOND")):
+            raise ConfigError(f"{_where(path, text, 'XOR')}: XOR FIRST and SECOND must be bit positions 0..62, got {item!r}")
+        xor.append((item["FIRST"], item["SECOND"]))
     am = AddressMapping(bits("BYTE_BIT"), bits("COLUMN_BIT"), bits("BANK_BIT"), bits("BANKGROUP_BIT"),
                         bits("RANK_BIT"), bits("ROW_BIT"), tuple(xor), path)
     if bits("CHANNEL_BIT"):
@@ -451,8 +453,13 @@ def load_simulation(path: str | Path) -> Simulation:
         if extra:
             k = sorted(extra)[0]
             raise ConfigError(f"{_where(str(p), text, k)}: tracesetup field {k!r} is not modelled (traffic generators are not)")
-        clk = float(s.get("clkMhz", spec.clk_mhz))
-        if not math.isfinite(clk) or clk <= 0:
-            raise ConfigError(f"{_where(str(p), text, 'clkMhz')}: clkMhz must be positive")
+        clk = s.get("clkMhz", spec.clk_mhz)
+        if isinstance(clk, bool) or not isinstance(clk, (int, float)) or not math.isfinite(clk) or clk <= 0:
+            raise ConfigError(f"{_where(str(p), text, 'clkMhz')}: tracesetup clkMhz must be a positive number of MHz, got {clk!r}")
+        clk = float(clk)
+        for k in ("maxPendingReadRequests", "maxPendingWriteRequests"):
+            v = s.get(k, 0)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ConfigError(f"{_where(str(p), text, k)}: tracesetup {k} must be a whole number >= 0 (0: no limit), got {v!r}")
         trace_path = resolve(str(s["name"]), "trace", base, str(p), text)
     return Simulation(spec, mapping, design, trace_path, clk, str(sim.get("simulationid", p.stem)), str(p))
