@@ -177,7 +177,7 @@ class DramSimulator(Simulator):
     """
 
     name = "dram"
-    version = "1"
+    version = "2"  # 2: RDA/WRA without a tRAS lock-out, as DRAMSys 4.0 (small buffers within 0.3 %)
     metrics = (
         Metric("total_time_ns", "ns", "min", "simulated time until the last response returns"),
         Metric("avg_latency_ns", "ns", "min", "mean request latency, trace time stamp to response"),
