@@ -10,8 +10,12 @@ the steps of DRAMSys's ``Controller::controllerMethod``:
    *last stored* request has space, as DRAMSys checks it; ReadWrite: both the read and the
    write buffer; Shared: the whole buffer). A request leaves the buffer when its CAS issues, and
    the next waiting request is stored in that same cycle (DRAMSys calls ``manageRequests`` right
-   after ``removeRequest``); later arrivals wait (back-pressure). The Fifo/Reorder arbiters admit at most
-   ``MaxActiveTransactions`` outstanding requests and forward one per cycle; Simple neither;
+   after ``removeRequest``); later arrivals wait (back-pressure). The trace player sends a
+   request only after END_REQ for the previous one, at its next clock edge (and not before
+   the request's time stamp): with the Simple arbiter END_REQ comes when the controller stores
+   the request, so the controller stores at most one request per player cycle; the
+   Fifo/Reorder arbiters answer END_REQ themselves when they admit a request (at most
+   ``MaxActiveTransactions`` outstanding) and forward one per controller cycle;
 3. refresh and power-down managers decide (postpone while any bank machine is busy, up to
    ``RefreshMaxPostponed``; then force by blocking the banks; pull refreshes in while idle,
    up to ``RefreshMaxPulledin``);
@@ -83,6 +87,13 @@ def _cmd_len(P, cmd):
 
 
 @njit(cache=True)
+def _next_edge(now, player_cycles):
+    """First controller cycle at or after the trace player's first clock edge after cycle ``now``."""
+    k = np.floor(now / player_cycles + 1e-9) + 1.0
+    return np.int64(np.ceil(k * player_cycles - 1e-9))
+
+
+@njit(cache=True)
 def _has_space(C, qlen, last_bank, nrd, nwr):
     if C[BUF] == 0:
         return qlen[last_bank] < C[BUFSIZE]
@@ -140,7 +151,7 @@ def _further_row_hit(C, b, q, qlen, row, r):
 
 
 @njit(cache=True, nogil=True)
-def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
+def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap, player_cycles=1.0):
     """Run one trace through the controller.
 
     Args:
@@ -151,6 +162,10 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
         P: timing/geometry vector (see the ``P`` indices), cycles.
         C: controller configuration vector (see the ``C`` indices).
         log_cap: capacity of the command log (1 disables logging in practice).
+        player_cycles: the trace player's clock period in controller cycles (1.0 for the ArchGym
+            setup). With the Simple arbiter the player sends its next request at its first clock
+            edge after the controller accepted the previous one (the END_REQ handshake), so the
+            controller stores at most one request per player cycle.
 
     Returns:
         ``(resp, counters, intervals, n_intervals, log)``: response cycle of each request;
@@ -232,7 +247,8 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
     enter_ptr = 0
     ctrl_ptr = 0
     active = 0
-    last_accept = np.int64(-1)
+    next_accept = np.int64(0)
+    next_enter = np.int64(0)
     nlog = 0
     now = np.int64(0)
     end = np.int64(0)
@@ -293,10 +309,14 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
         while same:
             same = False
             while enter_ptr < n and arr[enter_ptr] <= now and (C[ARB] == 0 or active < C[MAXACT]):
+                if now < next_enter:
+                    break
                 enter_ptr += 1
+                if C[ARB] != 0:  # the arbiter's END_REQ: the player sends again at its next edge
+                    next_enter = _next_edge(now, player_cycles)
                 active += 1
             while ctrl_ptr < enter_ptr:
-                if C[ARB] != 0 and last_accept >= now:
+                if now < next_accept:
                     break
                 if not _has_space(C, qlen, last_bank, nrd, nwr):
                     break
@@ -316,7 +336,9 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
                 if pd[r] != 0:
                     pd_exit[r] = 1
                 pd_entry[r] = 0
-                last_accept = now
+                # Simple: the player hears END_REQ now and sends at its next clock edge; the
+                # Fifo/Reorder arbiters forward at most one request per controller cycle
+                next_accept = _next_edge(now, player_cycles) if C[ARB] == 0 else now + 1
             # ---- (3) refresh and power-down managers ------------------------------------
             for r in range(nr):
                 ref_cmd[r] = NOP
@@ -676,9 +698,9 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
         if C[ARB] != 0 and (ah < at or (C[ARB] == 2 and next_arb < n and arb_in[next_arb] == 1)):
             nt = min(nt, now + 1)
         if enter_ptr < n and (C[ARB] == 0 or active < C[MAXACT]):
-            nt = min(nt, arr[enter_ptr])
+            nt = min(nt, max(arr[enter_ptr], next_enter, now + 1))
         if ctrl_ptr < enter_ptr and _has_space(C, qlen, last_bank, nrd, nwr):
-            nt = min(nt, now + 1)
+            nt = min(nt, max(now + 1, next_accept))
         for r in range(nr):
             if C[REFPOL] != 0:
                 nt = min(nt, ref_trig[r])

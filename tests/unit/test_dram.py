@@ -107,6 +107,19 @@ def test_one_entry_buffer_by_hand(sim):
     assert list(r8["response_cycle"]) == [24, 62, 29]
 
 
+@pytest.mark.parametrize("arbiter", ["Simple", "Fifo"])
+def test_trace_player_waits_for_end_req_and_its_next_clock_edge(arbiter):
+    # A 100 MHz player (8 controller cycles per player cycle); two reads stamped 0, banks 0 and 1.
+    # r0 is accepted at cycle 0 (END_REQ from the controller, or from the Fifo arbiter on
+    # admission); the player sends r1 at its next edge, 10 ns = cycle 8, not at 0. So ACT b1 at 8
+    # (not tRRD = 5), RD 18, data until 18 + CL + BL/2 = 32; r0: ACT 0, RD 10, data until 24.
+    s = DramSimulator(player_clk_mhz=100)
+    r = s.run_trace({**s.default_design(), "Arbiter": arbiter}, trace([0, 0], [0, BANK]), log=True)
+    acts = [int(t) for t, c, *_ in r["command_log"] if c == ACT]
+    assert acts == [0, 8]
+    assert list(r["response_cycle"]) == [24, 32]
+
+
 # -- calibration against DRAMSys 4.0 ------------------------------------------------------------
 # -- sanity relations ----------------------------------------------------------------------------
 def test_frfcfs_hits_at_least_fifo_on_stream(sim):
