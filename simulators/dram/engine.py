@@ -163,9 +163,9 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap, player_cycles
         C: controller configuration vector (see the ``C`` indices).
         log_cap: capacity of the command log (1 disables logging in practice).
         player_cycles: the trace player's clock period in controller cycles (1.0 for the ArchGym
-            setup). With the Simple arbiter the player sends its next request at its first clock
-            edge after the controller accepted the previous one (the END_REQ handshake), so the
-            controller stores at most one request per player cycle.
+            setup). The player sends its next request at its first clock edge after END_REQ for
+            the previous one (from the controller on storing it with the Simple arbiter, from
+            the Fifo/Reorder arbiter on admitting it).
 
     Returns:
         ``(resp, counters, intervals, n_intervals, log)``: response cycle of each request;
