@@ -1,6 +1,7 @@
-"""Benchmark the DRAM simulator: requests/s per trace, ms per evaluation, batch of 100 designs.
+"""Benchmark the DRAM simulator: requests/s per trace, ms per evaluation, batch of 100 designs,
+and the agreement with DRAMSys 4.0 on the 60 reference runs.
 
-Usage: ``.venv/bin/python benchmarks/bench_dram.py [--repeats 20]``. The Numba compile (a cold
+Usage: ``.venv/bin/python benchmarks/bench_dram.py [--repeats 20] [--no-cold] [--no-reference]``. The Numba compile (a cold
 cache, measured in a fresh process with an empty cache directory) and the first call in this
 process (loading the cached machine code, parsing the trace) are reported separately and kept
 out of the per-evaluation figures.
@@ -19,6 +20,7 @@ import time
 import numpy as np
 
 from archgym.simulators.dram import DramSimulator
+from archgym.simulators.dram.reference import dramsys4_reference
 
 TRACES = ("stream", "random", "cloud-1", "cloud-2")
 
@@ -32,10 +34,27 @@ def cold_compile_seconds() -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def reference_agreement(sim: DramSimulator) -> None:
+    """Model vs DRAMSys 4.0 on every reference row: the worst deviation per group of designs."""
+    print("\nagreement with DRAMSys 4.0 (data/reference/dramsys4_calibration.csv), model / DRAMSys - 1:")
+    worst: dict[str, tuple[float, float, str]] = {}
+    for row in dramsys4_reference():
+        m = sim.evaluate(row.design, row.workload)
+        dt = m["total_time_ns"] / row.total_time_ns - 1
+        de = m["energy_pj"] / row.energy_pj - 1
+        group = "small buffers (rand_*)" if row.design_id.startswith("rand") else "page policy x scheduler grid"
+        label = f"{row.workload}/{row.design_id}"
+        w = worst.get(group, (0.0, 0.0, ""))
+        worst[group] = (max(w[0], abs(dt)), max(w[1], abs(de)), label if abs(dt) > w[0] else w[2])
+    for group, (t, e, label) in worst.items():
+        print(f"  {group:30s} worst |time| {t * 100:.3f} % ({label}), worst |energy| {e * 100:.3f} %")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-compile measurement")
+    ap.add_argument("--no-reference", action="store_true", help="skip the comparison with DRAMSys 4.0")
     args = ap.parse_args()
     if not args.no_cold:
         print(f"cold start (import + Numba compile + first evaluation): {cold_compile_seconds():.1f} s")
@@ -62,6 +81,8 @@ def main() -> None:
         dt = time.perf_counter() - t
         print(f"evaluate_batch: 100 random designs on {w}: {dt:.2f} s ({dt * 10:.1f} ms/design, "
               f"{os.cpu_count()} threads)")
+    if not args.no_reference:
+        reference_agreement(sim)
 
 
 if __name__ == "__main__":

@@ -35,11 +35,12 @@ def _rules(t: Mapping[str, int]) -> list[tuple[int, int, str, int, str]]:
     add((ACT,), (ACT,), "bank", t["RC"], "tRC")
     add((ACT,), CAS_RD + CAS_WR, "bank", t["RCD"], "tRCD")
     add((ACT,), (PRE,), "bank", t["RAS"], "tRAS")
-    add((ACT,), (RDA,), "bank", t["RAS"] - t["RTP"], "tRAS (auto-precharge)")
-    add((ACT,), (WRA,), "bank", t["RAS"] - wr2pre, "tRAS (auto-precharge)")
     add((PRE,), (ACT, REFPB), "bank", t["RP"], "tRP")
     add(CAS_RD, (PRE,), "bank", t["RTP"], "tRTP")
     add(CAS_WR, (PRE,), "bank", wr2pre, "tWR")
+    # DRAMSys 4.0 holds RDA/WRA for tRCD only (no tRAS lock-out: tRC covers the next ACT); a read
+    # with auto-precharge after a write to the bank waits until the write's tWR has passed
+    add(CAS_WR, (RDA,), "bank", wr2pre - t["RTP"], "tWR (auto-precharge)")
     add((RDA,), (ACT, REFPB), "bank", t["RTP"] + t["RP"], "tRTP+tRP")
     add((WRA,), (ACT, REFPB), "bank", wr2pre + t["RP"], "tWR+tRP")
     add((REFPB,), (ACT, PRE), "bank", t["RFCPB"], "tRFCpb")

@@ -8,8 +8,14 @@ the steps of DRAMSys's ``Controller::controllerMethod``:
    order received; Reorder: in request order; Fifo/Reorder at most one per cycle);
 2. requests: in arrival order, while the scheduler buffer has space (Bankwise: the bank of the
    *last stored* request has space, as DRAMSys checks it; ReadWrite: both the read and the
-   write buffer; Shared: the whole buffer). The Fifo/Reorder arbiters admit at most
-   ``MaxActiveTransactions`` outstanding requests and forward one per cycle; Simple neither;
+   write buffer; Shared: the whole buffer). A request leaves the buffer when its CAS issues, and
+   the next waiting request is stored in that same cycle (DRAMSys calls ``manageRequests`` right
+   after ``removeRequest``); later arrivals wait (back-pressure). The trace player sends a
+   request only after END_REQ for the previous one, at its next clock edge (and not before
+   the request's time stamp): with the Simple arbiter END_REQ comes when the controller stores
+   the request, so the controller stores at most one request per player cycle; the
+   Fifo/Reorder arbiters answer END_REQ themselves when they admit a request (at most
+   ``MaxActiveTransactions`` outstanding) and forward one per controller cycle;
 3. refresh and power-down managers decide (postpone while any bank machine is busy, up to
    ``RefreshMaxPostponed``; then force by blocking the banks; pull refreshes in while idle,
    up to ``RefreshMaxPulledin``);
@@ -21,6 +27,14 @@ the steps of DRAMSys's ``Controller::controllerMethod``:
 5. the command multiplexer issues the command whose earliest legal time is smallest (ties:
    the oldest request; refresh counts as oldest), if that time is now;
 6. the loop jumps to the next cycle at which anything can happen.
+
+As in DRAMSys 4.0's checkers, a read or write with auto-precharge waits for tRCD only, not
+for tRAS (the device delays its internal precharge; the next ACT to the bank still waits tRC
+after the last one and tRTP + tRP, or WL + BL/2 + tWR + tRP, after the CAS); a read with
+auto-precharge after a write to the same bank waits until the write's recovery would allow a
+precharge (WL + BL/2 + tWR - tRTP). Holding RDA for tRAS - tRTP after the ACT instead made
+every request wait 12 extra cycles when a small buffer serialises them: 9-54 % slower than
+DRAMSys on the small-buffer calibration designs.
 
 Timing state is kept as "earliest next time" per (command, bank), (command, bank group),
 (command, rank), the last four activates per rank (tFAW) and the command bus.
@@ -55,8 +69,8 @@ COMMAND_NAMES = ("ACT", "PRE", "RD", "WR", "RDA", "WRA", "PREA", "REFA", "REFPB"
 N_COUNTERS = 18
 BIG = np.int64(1) << np.int64(60)
 
-# bank-level "next" kinds
-_B_ACT, _B_PRE, _B_RD, _B_WR, _B_REFPB = range(5)
+# bank-level "next" kinds; _B_RDA: a read with auto-precharge after a write to the bank (tWR - tRTP)
+_B_ACT, _B_PRE, _B_RD, _B_WR, _B_REFPB, _B_RDA = range(6)
 # rank-level "next" kinds
 _R_ACT, _R_RD, _R_WR, _R_REF, _R_PRE, _R_PDE, _R_ANY, _R_REFPB = range(8)
 
@@ -70,6 +84,13 @@ def _cmd_len(P, cmd):
     if cmd == REFA or cmd == REFPB:
         return P[LEN_REF]
     return P[LEN_PRE]
+
+
+@njit(cache=True)
+def _next_edge(now, player_cycles):
+    """First controller cycle at or after the trace player's first clock edge after cycle ``now``."""
+    k = np.floor(now / player_cycles + 1e-9) + 1.0
+    return np.int64(np.ceil(k * player_cycles - 1e-9))
 
 
 @njit(cache=True)
@@ -130,7 +151,7 @@ def _further_row_hit(C, b, q, qlen, row, r):
 
 
 @njit(cache=True, nogil=True)
-def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
+def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap, player_cycles=1.0):
     """Run one trace through the controller.
 
     Args:
@@ -141,6 +162,10 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
         P: timing/geometry vector (see the ``P`` indices), cycles.
         C: controller configuration vector (see the ``C`` indices).
         log_cap: capacity of the command log (1 disables logging in practice).
+        player_cycles: the trace player's clock period in controller cycles (1.0 for the ArchGym
+            setup). The player sends its next request at its first clock edge after END_REQ for
+            the previous one (from the controller on storing it with the Simple arbiter, from
+            the Fifo/Reorder arbiter on admitting it).
 
     Returns:
         ``(resp, counters, intervals, n_intervals, log)``: response cycle of each request;
@@ -172,7 +197,7 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
     bcmd = np.full(nb, NOP, np.int64)
     dirty = np.ones(nb, np.int64)
     act_owner = np.full(nb, -1, np.int64)
-    bnext = np.zeros((5, nb), np.int64)
+    bnext = np.zeros((6, nb), np.int64)
     gnext = np.zeros((3, ng), np.int64)
     rnext = np.zeros((8, nr), np.int64)
     faw = np.zeros((nr, 4), np.int64)
@@ -222,7 +247,8 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
     enter_ptr = 0
     ctrl_ptr = 0
     active = 0
-    last_accept = np.int64(-1)
+    next_accept = np.int64(0)
+    next_enter = np.int64(0)
     nlog = 0
     now = np.int64(0)
     end = np.int64(0)
@@ -283,10 +309,14 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
         while same:
             same = False
             while enter_ptr < n and arr[enter_ptr] <= now and (C[ARB] == 0 or active < C[MAXACT]):
+                if now < next_enter:
+                    break
                 enter_ptr += 1
+                if C[ARB] != 0:  # the arbiter's END_REQ: the player sends again at its next edge
+                    next_enter = _next_edge(now, player_cycles)
                 active += 1
             while ctrl_ptr < enter_ptr:
-                if C[ARB] != 0 and last_accept >= now:
+                if now < next_accept:
                     break
                 if not _has_space(C, qlen, last_bank, nrd, nwr):
                     break
@@ -306,7 +336,9 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
                 if pd[r] != 0:
                     pd_exit[r] = 1
                 pd_entry[r] = 0
-                last_accept = now
+                # Simple: the player hears END_REQ now and sends at its next clock edge; the
+                # Fifo/Reorder arbiters forward at most one request per controller cycle
+                next_accept = _next_edge(now, player_cycles) if C[ARB] == 0 else now + 1
             # ---- (3) refresh and power-down managers ------------------------------------
             for r in range(nr):
                 ref_cmd[r] = NOP
@@ -441,11 +473,9 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
                     elif c == RD or c == RDA:
                         t = max(t, bnext[_B_RD, b], rnext[_R_RD, r], gnext[1, g])
                         if c == RDA:
-                            t = max(t, bnext[_B_PRE, b] - tRD2PRE)
+                            t = max(t, bnext[_B_RDA, b])
                     elif c == WR or c == WRA:
                         t = max(t, bnext[_B_WR, b], rnext[_R_WR, r], gnext[2, g])
-                        if c == WRA:
-                            t = max(t, bnext[_B_PRE, b] - tWR2PRE)
                     elif c == PREA:
                         t = max(t, rnext[_R_PRE, r])
                         for bb in range(r * nbpr, (r + 1) * nbpr):
@@ -567,6 +597,7 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
                     ct += 1
                     if w:
                         bnext[_B_PRE, b] = max(bnext[_B_PRE, b], now + tWR2PRE)
+                        bnext[_B_RDA, b] = max(bnext[_B_RDA, b], now + tWR2PRE - tRD2PRE)
                         rnext[_R_WR, r] = max(rnext[_R_WR, r], now + P[CCD_S])
                         gnext[2, g] = max(gnext[2, g], now + P[CCD_L])
                         rnext[_R_RD, r] = max(rnext[_R_RD, r], now + P[WL] + P[BURST] + P[WRX] + P[WTR_S])
@@ -667,9 +698,9 @@ def simulate(arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap):
         if C[ARB] != 0 and (ah < at or (C[ARB] == 2 and next_arb < n and arb_in[next_arb] == 1)):
             nt = min(nt, now + 1)
         if enter_ptr < n and (C[ARB] == 0 or active < C[MAXACT]):
-            nt = min(nt, arr[enter_ptr])
+            nt = min(nt, max(arr[enter_ptr], next_enter, now + 1))
         if ctrl_ptr < enter_ptr and _has_space(C, qlen, last_bank, nrd, nwr):
-            nt = min(nt, now + 1)
+            nt = min(nt, max(now + 1, next_accept))
         for r in range(nr):
             if C[REFPOL] != 0:
                 nt = min(nt, ref_trig[r])

@@ -181,7 +181,7 @@ class DramSimulator(Simulator):
     """
 
     name = "dram"
-    version = "1"
+    version = "2"  # 2: RDA/WRA without a tRAS lock-out, as DRAMSys 4.0 (small buffers within 0.3 %)
     fidelity = "cycle"
     metrics = (
         Metric("total_time_ns", "ns", "min", "simulated time until the last response returns"),
@@ -291,7 +291,9 @@ class DramSimulator(Simulator):
         arr, is_wr, rank, bank, bg, row, addr, issue_ns = arrays
         n = arr.shape[0]
         cap = 8 * n + 1024 if log else 1
-        resp, K, _, _, cmd_log = E.simulate(arr, is_wr, rank, bank, bg, row, addr, self._P, config_vector(design), cap)
+        player_cycles = 1000.0 / self.player_clk_mhz / self.memspec.tck_ns  # player clock period, controller cycles
+        resp, K, _, _, cmd_log = E.simulate(arr, is_wr, rank, bank, bg, row, addr, self._P, config_vector(design), cap,
+                                            player_cycles)
         if K[E.K_ERR]:
             raise RuntimeError(f"DRAM engine stalled (code {int(K[E.K_ERR])}) on {workload!r} with {design}")
         spec = self.memspec

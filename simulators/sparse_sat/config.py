@@ -33,8 +33,8 @@ class SATConfig:
         batch: training batch size (samples per iteration).
     """
 
-    rows: int = 64
-    cols: int = 48
+    rows: int = 48
+    cols: int = 64
     scheme: str = "bdwp"
     pattern: str = "2:8"
     dataflow_ff: str = "adaptive"

@@ -8,11 +8,12 @@ Algorithm, Architecture, and Dataflow Co-Design", IEEE TCAD 2023 (arXiv 2309.130
 pruning, the SAT accelerator (STCE, SORE, weight-update vector engine) on a VCU1525 (XCVU9P),
 interleave mapping, weight pre-generation and offline scheduling.
 
-Parameters (baseline in brackets):
+Parameters (baseline in brackets; the array by the rule in :mod:`.baseline`: highest dense
+training throughput within the device budget):
 
 | name | domain | unit | meaning |
 |---|---|---|---|
-| ``rows``, ``cols`` | {8, 16, 24, 32, 48, 64, 96, 128} [64, 48] | PEs | STCE systolic array |
+| ``rows``, ``cols`` | {8, 16, 24, 32, 48, 64, 96, 128} [48, 64] | PEs | STCE systolic array |
 | ``scheme`` | dense, sr_ste, bdwp [bdwp] | — | which GEMMs run N:M sparse (:mod:`.sparsity`) |
 | ``pattern`` | dense, 2:4, 1:4, 2:8, 1:8, 2:16, 1:16 [2:8] | — | N:M pattern |
 | ``dataflow_ff``, ``dataflow_bp``, ``dataflow_wu`` | os, ws, adaptive [adaptive] | — | STCE dataflow per phase (adaptive: per layer) |

@@ -52,13 +52,13 @@ def test_assumed_accuracy_is_flagged(sim):
 
 
 def test_resources_golden_for_the_baseline():
-    # 64×48 PEs × 2 DSP + 48 vector lanes × 3 = 6144 + 144 = 6288 DSP.
-    # LUT: 3072·250 + 32·1800 + 48·900 + 4·12000 + 60000 = 976,800.
-    # BRAM36: output buffer max(⌈3072·8/4608⌉ = 6, 2·⌈48·32/72⌉ = 44) + 32·2 + 48 + 4·25 = 256.
-    # URAM: act ⌈4 MiB / 36 KiB⌉ = 114 (ports 2·⌈64·16/72⌉ = 30), weights ⌈2 MiB / 36 KiB⌉ = 57
-    # (ports 2·⌈48·19/72⌉ = 26) → 171.
+    # 48×64 PEs × 2 DSP + 64 vector lanes × 3 = 6144 + 192 = 6336 DSP.
+    # LUT: 3072·250 + 32·1800 + 64·900 + 4·12000 + 60000 = 991,200.
+    # BRAM36: output buffer max(⌈3072·8/4608⌉ = 6, 2·⌈64·32/72⌉ = 58) + 32·2 + 64 + 4·25 = 286.
+    # URAM: act ⌈4 MiB / 36 KiB⌉ = 114 (ports 2·⌈48·16/72⌉ = 22), weights ⌈2 MiB / 36 KiB⌉ = 57
+    # (ports 2·⌈64·19/72⌉ = 34) → 171.
     r = estimate_resources(SATConfig())
-    assert (r.dsp, r.lut, r.bram36, r.uram) == (6288, 976_800, 256, 171)
+    assert (r.dsp, r.lut, r.bram36, r.uram) == (6336, 991_200, 286, 171)
 
 
 def test_over_budget_design_is_infeasible_with_the_reason(sim):
