@@ -2,7 +2,7 @@
 
 The machine: DRAM → global buffer (GLB, ``banks`` SRAM banks of 64-bit ports) → NoC (``noc``
 words/cycle) → an ``rows × cols`` PE array, each PE a MAC with a private register file (RF).
-A layer (lowered to a GEMM ``M × N × K``, repeated ``rep`` times; :mod:`.workloads`) runs as:
+A layer (lowered to a GEMM ``M × N × K``, repeated ``rep`` times; :mod:`archgym.simulators.networks`) runs as:
 
 **Compute (array timing).** ``os``/``ws``/``is``: the shared systolic formula
 (:func:`archgym.simulators.systolic.gemm_cycles`, fill and drain per fold included).
@@ -51,7 +51,7 @@ import numpy as np
 
 from archgym.simulators.accelerator import tables
 from archgym.simulators.accelerator.mapper import Tiling, best_tiling, fixed_tiling
-from archgym.simulators.accelerator.workloads import Layer
+from archgym.simulators.networks import Layer
 from archgym.simulators.systolic import gemm_cycles
 
 __all__ = ["DATAFLOWS", "Hardware", "LayerArrays", "LayerCosts", "evaluate_layers"]

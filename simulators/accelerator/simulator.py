@@ -31,7 +31,7 @@ About 4.1 × 10⁷ designs. Clock: 1 GHz (constructor argument ``clock_ghz``), 4
 | ``glb_required_kib`` | KiB | min | largest GLB footprint of a layer's chosen tiling |
 | ``rf_required_b`` | B | min | register-file bytes per PE the dataflow needs |
 
-**Workloads**: the networks of :data:`~.workloads.NETWORKS` (default ``alexnet``, as the
+**Workloads**: the networks of :data:`~archgym.simulators.networks.NETWORKS` (default ``alexnet``, as the
 earlier env), batch ``batch`` (constructor argument, default 1).
 
 **Default objective**: :class:`~archgym.objective.TargetSpec` on energy, area and cycles with
@@ -58,7 +58,7 @@ from archgym.objective import TargetSpec
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.accelerator.costmodel import DATAFLOWS, Hardware, LayerArrays, LayerCosts, evaluate_layers
 from archgym.simulators.accelerator.mapper import ORDERS
-from archgym.simulators.accelerator.workloads import NETWORKS, load_network
+from archgym.simulators.networks import NETWORKS, load_network
 from archgym.space import Categorical, Design, Ordinal, ParameterSpace, PowerOfTwo
 
 logger = logging.getLogger(__name__)

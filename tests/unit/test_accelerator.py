@@ -9,7 +9,7 @@ from archgym.errors import InfeasibleDesign, InvalidDesignError, UnknownWorkload
 from archgym.simulators.accelerator import tables
 from archgym.simulators.accelerator.costmodel import Hardware, LayerArrays, evaluate_layers
 from archgym.simulators.accelerator.simulator import BASELINE, TARGET_IMPROVEMENT, DNNAccelSimulator
-from archgym.simulators.accelerator.workloads import Layer, network_macs
+from archgym.simulators.networks import Layer, network_macs
 
 
 @pytest.fixture(scope="module")
