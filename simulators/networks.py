@@ -53,7 +53,7 @@ from typing import Literal
 
 from archgym.errors import UnknownWorkloadError, did_you_mean
 
-__all__ = ["Layer", "NETWORKS", "UnknownWorkloadError", "load_network", "find_layer", "network_macs"]
+__all__ = ["Layer", "NETWORKS", "UnknownWorkloadError", "load_network", "find_layer", "network_macs", "resolve_workload"]
 
 NETWORKS: tuple[str, ...] = ("alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2", "bert_base", "vit_b16")
 
@@ -331,3 +331,21 @@ def find_layer(identifier: str) -> Layer:
 def network_macs(name: str, batch: int = 1, seq_len: int | None = None) -> int:
     """Total multiply-accumulates of a network (sum of :meth:`Layer.macs`)."""
     return sum(layer.macs() for layer in load_network(name, batch, seq_len))
+
+
+def resolve_workload(spec: str, batch: int = 1) -> tuple[Layer, ...]:
+    """The layers a workload string names: a network, one layer, or a subset of one network's layers.
+
+    ``"resnet18"`` (the whole network), ``"resnet18:conv1"`` (one layer) or
+    ``"resnet18:conv1+conv2_1a"`` (several layers of one network, in the order given).
+
+    Raises:
+        UnknownWorkloadError: unknown network or layer (the message lists what exists).
+    """
+    if not isinstance(spec, str):
+        raise UnknownWorkloadError(f"a workload must be a network name or '<network>:<layer>[+<layer>...]', got {spec!r}")
+    net, sep, names = spec.partition(":")
+    if not sep:
+        return load_network(net, batch=batch)
+    layers = tuple(find_layer(f"{net}:{name}") for name in names.split("+"))
+    return layers if batch == 1 else tuple(replace(layer, batch=batch) for layer in layers)

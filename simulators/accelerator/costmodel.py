@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from archgym.simulators.accelerator import tables
+from archgym.simulators.accelerator.loops import LOOP_DIMS, SPATIAL, layer_loops, spatial_unrolling
 from archgym.simulators.accelerator.mapper import Tiling, best_tiling, fixed_tiling
 from archgym.simulators.networks import Layer
 from archgym.simulators.systolic import gemm_cycles
@@ -57,7 +58,7 @@ from archgym.simulators.systolic import gemm_cycles
 __all__ = ["DATAFLOWS", "Hardware", "LayerArrays", "LayerCosts", "evaluate_layers"]
 
 DATAFLOWS: tuple[str, ...] = ("rs", "ws", "os", "is")
-SRAM_PORT_BITS = 64
+SRAM_PORT_BITS = tables.SRAM_PORT_BITS
 
 
 def _ceil_div(a, b):
@@ -81,6 +82,7 @@ class LayerArrays:
     rows_out: np.ndarray  # batch·Y output rows (row-stationary columns)
     C_group: np.ndarray  # input channels per group
     macs: np.ndarray  # MACs of the whole layer (all repeats)
+    loops: dict[str, np.ndarray]  # loop bounds of one group (:func:`.loops.layer_loops`), plus "stride"
 
     @classmethod
     def from_layers(cls, layers: tuple[Layer, ...] | list[Layer]) -> LayerArrays:
@@ -97,7 +99,10 @@ class LayerArrays:
             for key, val in zip(cols, (m, n, k, rep, min(in_words, m * k), r, s, x, rows_out, k // (r * s))):
                 cols[key].append(val)
         arr = {k: np.asarray(v, dtype=np.int64) for k, v in cols.items()}
+        nests = [layer_loops(layer) for layer in layers]
+        loops = {d: np.asarray([n[d] for n in nests], dtype=np.int64) for d in (*LOOP_DIMS, "stride")}
         return cls(
+            loops=loops,
             names=tuple(layer.name for layer in layers),
             rho=arr["in_words"] / (arr["M"] * arr["K"]).astype(np.float64),
             macs=arr["rep"] * arr["M"] * arr["N"] * arr["K"],
@@ -232,6 +237,58 @@ def _systolic(la: LayerArrays, hw: Hardware, dataflow: str):
     return compute, reads, writes, hops, rf_need, np.stack(np.broadcast_arrays(*g, compute), axis=-1)[..., :3]
 
 
+#: Register-file accesses per MAC by dataflow: the stationary input operand is read once per fold
+#: (not per MAC), a streamed input once per MAC, the partial sum read and written per MAC.
+RF_PER_MAC: dict[str, float] = {"ws": 3.0, "os": 4.0, "is": 3.0, "rs": 3.0}
+
+
+def _input_extent(o_ext, f_ext, stride):
+    """Input rows (or columns) touched by ``o_ext`` output and ``f_ext`` filter rows at ``stride``."""
+    return np.minimum((o_ext - 1) * stride + f_ext, o_ext * f_ext)
+
+
+def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
+    """Compute cycles and GLB ↔ array traffic of the dataflow's loop-nest unrolling, ``(D, L)``.
+
+    The array runs *folds*: one value of every spatial loop's fold index (``⌈L_d/u_d⌉`` each,
+    :func:`.loops.spatial_unrolling`), inside which the temporal loops stream ``T = Π L_t``
+    cycles. Cycles are the shared systolic formula (:func:`~archgym.simulators.systolic.gemm_cycles`)
+    with the spatial extents rounded up to whole folds, so partly filled PEs cost full folds
+    (spatial under-use); ``rs`` folds (multicast, not systolic) take ``T`` cycles each. Each fold reads from the GLB the
+    distinct words of every operand it touches (the stationary operand's tile once; a streamed
+    input's sliding windows once — convolutional reuse inside the fold) and writes its outputs;
+    outputs of a reduction split over several folds are read back as partial sums.
+
+    Returns:
+        ``(compute, reads, writes)``: cycles, GLB words read into the array and written back, of one group.
+    """
+    L = {d: np.asarray(la.loops[d]) for d in LOOP_DIMS}
+    u = spatial_unrolling(L, hw.rows, hw.cols, dataflow)
+    spatial = set(SPATIAL[dataflow][0] + SPATIAL[dataflow][1])
+    folds_r = np.prod([_ceil_div(L[d], u[d]) for d in SPATIAL[dataflow][0]], axis=0)
+    folds_c = np.prod([_ceil_div(L[d], u[d]) for d in SPATIAL[dataflow][1]], axis=0)
+    T = np.prod([np.broadcast_to(L[d], u[d].shape) for d in LOOP_DIMS if d not in spatial], axis=0)
+    R, C = folds_r * hw.rows, folds_c * hw.cols  # spatial extents in whole folds
+    if dataflow == "ws":
+        compute = gemm_cycles(T, C, R, hw.rows, hw.cols, "ws")
+    elif dataflow == "is":
+        compute = gemm_cycles(C, T, R, hw.rows, hw.cols, "is")
+    elif dataflow == "os":
+        compute = gemm_cycles(R, C, T, hw.rows, hw.cols, "os")
+    else:  # rs is not systolic: operands are multicast, a fold pays no pipeline fill (the NoC bound covers loading)
+        compute = (folds_r * folds_c * T).astype(np.int64)
+    ext = {d: (u[d] if d in spatial else np.broadcast_to(L[d], u[d].shape)) for d in LOOP_DIMS}
+    folds = folds_r * folds_c
+    stride = np.asarray(la.loops["stride"])
+    w_fold = ext["K"] * ext["C"] * ext["FY"] * ext["FX"]
+    i_fold = ext["B"] * ext["C"] * _input_extent(ext["OY"], ext["FY"], stride) * _input_extent(ext["OX"], ext["FX"], stride)
+    o_fold = ext["B"] * ext["K"] * ext["OY"] * ext["OX"]
+    writes = folds * o_fold
+    o_words = L["B"] * L["K"] * L["OY"] * L["OX"]
+    reads = folds * (w_fold + i_fold) + (writes - o_words)
+    return compute, reads.astype(np.float64), writes.astype(np.float64)
+
+
 def evaluate_layers(
     la: LayerArrays, hw: Hardware, dataflow: str, fixed: tuple[str, tuple[int, int, int]] | None = None
 ) -> LayerCosts:
@@ -248,11 +305,12 @@ def evaluate_layers(
         :class:`LayerCosts` with ``(D, L)`` arrays.
     """
     if dataflow == "rs":
-        compute, reads, writes, hops, rf_need, g = _row_stationary(la, hw)
+        _, _, _, _, rf_need, g = _row_stationary(la, hw)
     elif dataflow in ("os", "ws", "is"):
-        compute, reads, writes, hops, rf_need, g = _systolic(la, hw, dataflow)
+        _, _, _, _, rf_need, g = _systolic(la, hw, dataflow)
     else:
         raise ValueError(f"unknown dataflow {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
+    compute, reads, writes = loop_nest(la, hw, dataflow)
     shape = np.broadcast_shapes(compute.shape, hw.rows.shape)
     bits = hw.bits.astype(np.float64)
     word_bytes = bits / 8.0
@@ -276,16 +334,17 @@ def evaluate_layers(
     dram_c = dram_words * word_bytes / bytes_per_cycle
     glb_c = glb_acc / (hw.glb_banks * (SRAM_PORT_BITS / bits))
     noc_c = noc_words / hw.noc_words
+
     prologue = tiling.footprint_words / 2.0 * word_bytes / bytes_per_cycle
     cycles = np.maximum(np.maximum(compute_c, dram_c), np.maximum(glb_c, noc_c)) + prologue
 
     macs = la.macs.astype(np.float64)
-    bank_bytes = hw.glb_kib * 1024 / hw.glb_banks
+    rf_acc = RF_PER_MAC[dataflow] * macs + noc_words  # per-MAC operand traffic + fills from and drains to the GLB
     energy = {
         "mac": np.broadcast_to(macs * tables.e_mac(bits), shape),
-        "rf": np.broadcast_to(3.0 * macs * tables.e_rf_word(hw.rf_bytes, bits, hw.rf_sram), shape),
-        "noc": noc_words * tables.e_noc_word(bits, hw.pes) + rep * hops * tables.e_hop_word(bits),
-        "glb": glb_acc * tables.e_glb_word(bank_bytes, bits),
+        "rf": np.broadcast_to(rf_acc * tables.e_rf_word(hw.rf_bytes, bits, hw.rf_sram), shape),
+        "noc": noc_words * tables.e_noc_word(bits, hw.pes),
+        "glb": glb_acc * tables.e_glb_word(hw.glb_kib * 1024, bits),
         "dram": dram_words * tables.e_dram_word(bits),
     }
     nan = np.where(feasible, 1.0, np.nan)

@@ -58,14 +58,14 @@ from archgym.objective import TargetSpec
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.accelerator.costmodel import DATAFLOWS, Hardware, LayerArrays, LayerCosts, evaluate_layers
 from archgym.simulators.accelerator.mapper import ORDERS
-from archgym.simulators.networks import NETWORKS, load_network
+from archgym.simulators.networks import NETWORKS, Layer, resolve_workload
 from archgym.space import Categorical, Design, Ordinal, ParameterSpace, PowerOfTwo
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["DNNAccelSimulator", "BASELINE", "DESIGN_SPACE", "METRICS", "TARGET_IMPROVEMENT"]
 
-ARRAY_SIDES = (4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64)
+ARRAY_SIDES = (4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64, 96, 128, 256)
 
 DESIGN_SPACE = ParameterSpace(
     {
@@ -75,8 +75,8 @@ DESIGN_SPACE = ParameterSpace(
         "rf_class": Categorical(["regfile", "sram"]),
         "glb_kib": PowerOfTwo(8, 2048),
         "glb_banks": PowerOfTwo(1, 64),
-        "noc_words": PowerOfTwo(4, 256),
-        "dram_gbps": Ordinal([4, 8, 16, 32, 64, 128]),
+        "noc_words": PowerOfTwo(4, 1024),
+        "dram_gbps": Ordinal([4, 8, 16, 32, 64, 128, 256]),
         "precision_bits": Ordinal([8, 16]),
         "dataflow": Categorical(list(DATAFLOWS)),
     }
@@ -173,8 +173,26 @@ class DNNAccelSimulator(Simulator):
     def layer_arrays(self, workload: str) -> LayerArrays:
         """The layer table of ``workload`` as arrays (cached per simulator)."""
         if workload not in self._layers:
-            self._layers[workload] = LayerArrays.from_layers(load_network(workload, batch=self.batch))
+            self._layers[workload] = LayerArrays.from_layers(resolve_workload(workload, batch=self.batch))
         return self._layers[workload]
+
+    def check_workload(self, workload: str | None) -> str:
+        """A network of :attr:`workloads`, or a layer subset of one (``"resnet18:conv1+fc"``)."""
+        if isinstance(workload, str) and ":" in workload:
+            resolve_workload(workload)  # raises naming the unknown network or layer
+            return workload
+        return super().check_workload(workload)
+
+    def layer_report(self, design: Mapping[str, Any], layer: Layer) -> dict[str, Any]:
+        """Cycles and energy (pJ) of one :class:`~archgym.simulators.networks.Layer` (all its groups) on one design."""
+        design = self.design_space.validate(design)
+        la = LayerArrays.from_layers([layer])
+        hw = Hardware.from_designs([design], self.clock_ghz)
+        costs = evaluate_layers(la, hw, design["dataflow"])
+        row = {"cycles": float(costs.cycles[0, 0]), "compute_cycles": float(costs.compute_cycles[0, 0]),
+               "energy_pj": float(costs.energy_total_pj[0, 0]), "feasible": bool(costs.feasible[0, 0])}
+        row.update({f"energy_{k}_pj": float(v[0, 0]) for k, v in costs.energy_pj.items()})
+        return row
 
     # -- evaluation ---------------------------------------------------------------------
     def _evaluate(self, design: Design, workload: str) -> dict[str, float]:
