@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,scalesim]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,scalesim,zigzag]"
 	@touch $(STAMP)
 
 install: $(STAMP)

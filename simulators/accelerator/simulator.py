@@ -150,7 +150,7 @@ class DNNAccelSimulator(Simulator):
     """Spatial DNN accelerator, analytical cost model with a per-layer mapper (see the module card)."""
 
     name = "dnn_accel"
-    version = "1"
+    version = "2"
     design_space = DESIGN_SPACE
     metrics = METRICS
     workloads = NETWORKS
