@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from archgym.simulators.accelerator import tables
-from archgym.simulators.accelerator.loops import LOOP_DIMS, SPATIAL, layer_loops, spatial_unrolling
+from archgym.simulators.accelerator.loops import LOOP_DIMS, SPATIAL, STATIONARY, layer_loops, spatial_unrolling
 from archgym.simulators.accelerator.mapper import Tiling, best_tiling, fixed_tiling
 from archgym.simulators.networks import Layer
 from archgym.simulators.systolic import gemm_cycles
@@ -285,7 +285,30 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
     o_fold = ext["B"] * ext["K"] * ext["OY"] * ext["OX"]
     writes = folds * o_fold
     o_words = L["B"] * L["K"] * L["OY"] * L["OX"]
-    reads = folds * (w_fold + i_fold) + (writes - o_words)
+    half_rf = np.maximum(hw.rf_bytes * 8 // hw.bits // 2, 1)
+    # Input reuse across folds: with the folds of the loops an operand does not depend on run
+    # innermost, each PE keeps its words of that operand in half its RF (if they fit) and the
+    # operand is read once per fold of the others. The operand that saves more takes the RF half.
+    w_reads, i_reads = folds * w_fold, folds * i_fold
+    saved = []
+    for words, fold, irrelevant, relevant in ((w_reads, w_fold, ("B", "OY", "OX"), ("K", "C", "FY", "FX")),
+                                              (i_reads, i_fold, ("K",), ("B", "C", "OY", "OX", "FY", "FX"))):
+        f_irr = np.prod([_ceil_div(L[d], u[d]) for d in irrelevant if d in spatial] or [np.ones_like(folds)], axis=0)
+        pes = np.prod([u[d] for d in relevant if d in spatial] or [np.ones_like(folds)], axis=0)
+        fits = _ceil_div(fold, pes) <= half_rf
+        saved.append(np.where(fits, words - words // f_irr, 0))
+    reads = w_reads + i_reads - np.maximum(saved[0], saved[1]) + (writes - o_words)
+    if dataflow != "os":  # the reduction is (partly) spatial: partial sums may stay in the PEs instead
+        # Keep each PE's partial sums in the other RF half across the reduction folds: outputs per PE
+        # (temporal output loops) in chunks of half the RF; the stationary operand is then reloaded
+        # once per chunk. Taken where it moves fewer words (a two-level mapping choice).
+        rf_psum = half_rf
+        per_pe = np.prod([np.broadcast_to(L[d], u[d].shape) for d in ("B", "K", "OY", "OX") if d not in spatial], axis=0)
+        chunks = _ceil_div(per_pe, rf_psum)
+        stat = w_fold if STATIONARY[dataflow] == "W" else i_fold
+        reads_rf = reads - (writes - o_words) + folds * stat * (chunks - 1)
+        better = reads_rf + o_words < reads + writes
+        reads, writes = np.where(better, reads_rf, reads), np.where(better, o_words, writes)
     return compute, reads.astype(np.float64), writes.astype(np.float64)
 
 

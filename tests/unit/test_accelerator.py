@@ -40,11 +40,16 @@ def test_dense_gemm_all_on_chip_output_stationary():
 
 
 def test_weight_stationary_glb_traffic_hand_derived():
-    # ws on 8×8, M=N=K=64: reads = K·N + M·K·⌈N/8⌉ + M·N·(⌈K/8⌉ − 1) = 4096 + 32768 + 28672,
+    # ws on 8×8, M=N=K=64, 16-byte RFs (no room to keep words across folds):
+    # reads = K·N + M·K·⌈N/8⌉ + M·N·(⌈K/8⌉ − 1) = 4096 + 32768 + 28672,
     # writes = M·N·⌈K/8⌉ = 32768 (partial sums leave the array once per K fold).
     la = LayerArrays.from_layers([Layer("g", "gemm", K=64, C=64, Y=64)])
-    costs = evaluate_layers(la, _hw(pe_rows=8, pe_cols=8, glb_kib=2048, dataflow="ws"), "ws")
+    costs = evaluate_layers(la, _hw(pe_rows=8, pe_cols=8, glb_kib=2048, rf_bytes=16, dataflow="ws"), "ws")
     assert costs.noc_words[0, 0] == 4096 + 32768 + 28672 + 32768
+    # 512-byte RFs (128 words a half): each PE keeps its 64 inputs across the 8 column folds and its
+    # 64 partial sums across the 8 row folds, so every operand crosses the NoC once: 3 · 4096.
+    costs = evaluate_layers(la, _hw(pe_rows=8, pe_cols=8, glb_kib=2048, rf_bytes=512, dataflow="ws"), "ws")
+    assert costs.noc_words[0, 0] == 3 * 4096
 
 
 def test_fc_layer_at_batch_one_is_dram_bound(sim):

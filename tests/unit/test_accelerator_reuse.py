@@ -54,8 +54,9 @@ def test_gemm_like_layers_keep_scalesims_systolic_cycles():
 # -- reuse-driven access counts on a small layer, per dataflow ----------------------------------
 # K = C = 4, 4 × 4 outputs, 3 × 3 filters, stride 1 (6 × 6 input), on a 4 × 4 array. MACs = 2304.
 SMALL = Layer("small", "conv", K=4, C=4, Y=4, X=4, R=3, S=3)
-# dataflow: (compute cycles, GLB words read into the array, words written back), derived below.
-GOLDEN = {
+# dataflow: (compute cycles, GLB words read into the array, words written back) with 16-byte RFs
+# (4 words a half: too small to keep a fold's words for the next fold, except rs' 3 inputs per PE).
+GOLDEN_SMALL_RF = {
     # ws: C 4 × K 4 fill the array, one fold of T = 16 px · 9 taps = 144; reads = weights 144 +
     # inputs 4·6·6 = 144; writes = outputs 64; cycles 2·4 + 4 − 2 + 144 = 154.
     "ws": (154, 288, 64),
@@ -65,31 +66,36 @@ GOLDEN = {
     "os": (168, 864, 64),
     # is: C 4 down, OX 4 across: 4 folds of T = K·9 = 36, the same traffic as os; cycles 4·(2·4 + 4 − 2 + 36) = 184.
     "is": (184, 864, 64),
-    # rs: FY 3 then C 1 down, OY 4 then K 1 across: 4 · 4 = 16 folds of T = OX·FX = 12; each reads
-    # 9 weights and a 6 × 6 input plane of one channel: 16 · 45 = 720, writes 16 outputs: 256, of which
-    # 256 − 64 = 192 are partial sums read back (3 channel folds too many); cycles 16 · 12 = 192.
-    "rs": (192, 720 + 192, 256),
+    # rs: FY 3 then C 1 down, OY 4 then K 1 across: 4 · 4 = 16 folds of T = OX·FX = 12 (cycles 192).
+    # Weights: 9 a fold, 144. Inputs: a PE holds 36 / 12 = 3 ≤ 4, so a channel's 6 × 6 plane is read
+    # once for the 4 filter folds: 4 · 36 = 144. Partial sums: 4 per PE ≤ 4 stay in the RF across
+    # the 4 channel folds, so outputs are written once (64) and never read back: 144 + 144 = 288.
+    "rs": (192, 288, 64),
 }
+# With 512-byte RFs (128 words a half) os and is also keep their weights (36 per PE) across the 4
+# pixel folds: 144 weights + 288 inputs = 432 reads; ws and rs are as above.
+GOLDEN_BIG_RF = {"ws": (154, 288, 64), "os": (168, 432, 64), "is": (184, 432, 64), "rs": (192, 288, 64)}
 
 
-@pytest.mark.parametrize("dataflow", sorted(GOLDEN))
+@pytest.mark.parametrize("dataflow", sorted(GOLDEN_SMALL_RF))
 def test_small_layer_traffic_per_dataflow(dataflow):
     la = LayerArrays.from_layers([SMALL])
-    compute, reads, writes = loop_nest(la, _hw(pe_rows=4, pe_cols=4), dataflow)
-    assert (int(compute[0, 0]), int(reads[0, 0]), int(writes[0, 0])) == GOLDEN[dataflow]
+    for rf_bytes, golden in ((16, GOLDEN_SMALL_RF), (512, GOLDEN_BIG_RF)):
+        compute, reads, writes = loop_nest(la, _hw(pe_rows=4, pe_cols=4, rf_bytes=rf_bytes), dataflow)
+        assert (int(compute[0, 0]), int(reads[0, 0]), int(writes[0, 0])) == golden[dataflow], rf_bytes
 
 
-@pytest.mark.parametrize("dataflow", sorted(GOLDEN))
+@pytest.mark.parametrize("dataflow", sorted(GOLDEN_SMALL_RF))
 def test_register_file_accesses_follow_the_stationary_operand(dataflow):
     # RF accesses = per-MAC operand traffic (stationary input operand 0, streamed input 1, partial
     # sum 2) + every word that enters or leaves the array through the RF.
     la = LayerArrays.from_layers([SMALL])
-    hw = _hw(pe_rows=4, pe_cols=4, dataflow=dataflow, rf_bytes=64)
+    hw = _hw(pe_rows=4, pe_cols=4, dataflow=dataflow, rf_bytes=16)
     costs = evaluate_layers(la, hw, dataflow)
-    _, reads, writes = GOLDEN[dataflow]
+    _, reads, writes = GOLDEN_SMALL_RF[dataflow]
     per_mac = {"ws": 1 + 2, "os": 1 + 1 + 2, "is": 1 + 2, "rs": 1 + 2}[dataflow]
     assert RF_PER_MAC[dataflow] == per_mac
-    e_rf = tables.e_rf_word(64, 16, False)
+    e_rf = tables.e_rf_word(16, 16, False)
     assert costs.energy_pj["rf"][0, 0] == pytest.approx((per_mac * 2304 + reads + writes) * e_rf)
 
 
