@@ -63,11 +63,12 @@ def unique_layers(network: str, names: tuple[str, ...] | None = None):
 
 def fast_per_layer(sim: DNNAccelSimulator, designs, layers):
     """``(cycles, energy_pj)`` arrays ``(D, L)`` of the analytical model, one repeat × groups per layer."""
-    cyc, en = np.zeros((len(designs), len(layers))), np.zeros((len(designs), len(layers)))
+    cyc, en = np.full((len(designs), len(layers)), np.nan), np.full((len(designs), len(layers)), np.nan)
     for j, (layer, _) in enumerate(layers):
         for i, d in enumerate(designs):
             row = sim.layer_report(d, layer)
-            cyc[i, j], en[i, j] = row["cycles"], row["energy_pj"]
+            if row["feasible"]:
+                cyc[i, j], en[i, j] = row["cycles"], row["energy_pj"]
     return cyc, en
 
 
@@ -104,7 +105,9 @@ def _rank_line(label: str, model: np.ndarray, ref: np.ndarray) -> str:
 
 def compare(title: str, designs, layers, fast, ref) -> None:
     weights = np.array([c for _, c in layers], dtype=np.float64)
-    print(f"\n== {title}: {len(designs)} designs x {len(layers)} distinct layers (weighted {int(weights.sum())})")
+    ok = np.isfinite(fast[0]).all(axis=1) & np.isfinite(ref[0]).all(axis=1) & np.isfinite(fast[1]).all(axis=1)
+    fast, ref = (fast[0][ok], fast[1][ok]), (ref[0][ok], ref[1][ok])
+    print(f"\n== {title}: {int(ok.sum())} designs both backends run (of {len(designs)}) x {len(layers)} distinct layers (weighted {int(weights.sum())})")
     for metric, k in (("cycles", 0), ("energy", 1)):
         print("  per layer  " + _err_line(metric, fast[k].ravel(), ref[k].ravel()))
         net_f, net_r = fast[k] @ weights, ref[k] @ weights

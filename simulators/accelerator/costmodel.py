@@ -289,13 +289,16 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
     # Input reuse across folds: with the folds of the loops an operand does not depend on run
     # innermost, each PE keeps its words of that operand in half its RF (if they fit) and the
     # operand is read once per fold of the others. The operand that saves more takes the RF half.
+    # (Output-stationary PEs may keep the outputs of those folds instead, see below.)
     w_reads, i_reads = folds * w_fold, folds * i_fold
     saved = []
     for words, fold, irrelevant, relevant in ((w_reads, w_fold, ("B", "OY", "OX"), ("K", "C", "FY", "FX")),
                                               (i_reads, i_fold, ("K",), ("B", "C", "OY", "OX", "FY", "FX"))):
         f_irr = np.prod([_ceil_div(L[d], u[d]) for d in irrelevant if d in spatial] or [np.ones_like(folds)], axis=0)
         pes = np.prod([u[d] for d in relevant if d in spatial] or [np.ones_like(folds)], axis=0)
-        fits = _ceil_div(fold, pes) <= half_rf
+        # os: each PE holds one output per fold, so it can instead keep the outputs of all those
+        # folds (f_irr words) while the operand streams in chunks of the reduction.
+        fits = (_ceil_div(fold, pes) <= half_rf) | ((dataflow == "os") & (f_irr <= half_rf))
         saved.append(np.where(fits, words - words // f_irr, 0))
     reads = w_reads + i_reads - np.maximum(saved[0], saved[1]) + (writes - o_words)
     if dataflow != "os":  # the reduction is (partly) spatial: partial sums may stay in the PEs instead

@@ -61,10 +61,12 @@ GOLDEN_SMALL_RF = {
     # inputs 4·6·6 = 144; writes = outputs 64; cycles 2·4 + 4 − 2 + 144 = 154.
     "ws": (154, 288, 64),
     # os: OX 4 down the rows (OY 1 more fits in ⌊4/4⌋ = 1), K 4 across: 4 folds (one per output row)
-    # of T = C·9 = 36; each reads all 144 weights and 4 channels × 3 × 6 input rows: 4·(144 + 72) = 864;
-    # writes 64; cycles 4 · (36 + 4 + 4 − 2) = 168.
-    "os": (168, 864, 64),
-    # is: C 4 down, OX 4 across: 4 folds of T = K·9 = 36, the same traffic as os; cycles 4·(2·4 + 4 − 2 + 36) = 184.
+    # of T = C·9 = 36, cycles 4 · (36 + 4 + 4 − 2) = 168. Each fold needs all 144 weights and 4 channels
+    # × 3 × 6 input rows = 72 inputs; but an output-stationary PE can keep its output of all 4 folds
+    # (4 words ≤ 4) while the weights stream once in reduction chunks: 144 + 4 · 72 = 432; writes 64.
+    "os": (168, 432, 64),
+    # is: C 4 down, OX 4 across: 4 folds of T = K·9 = 36, each reading 144 weights and 72 inputs, no
+    # room to keep the 36 weights a PE needs: 4 · 216 = 864; writes 64; cycles 4·(2·4 + 4 − 2 + 36) = 184.
     "is": (184, 864, 64),
     # rs: FY 3 then C 1 down, OY 4 then K 1 across: 4 · 4 = 16 folds of T = OX·FX = 12 (cycles 192).
     # Weights: 9 a fold, 144. Inputs: a PE holds 36 / 12 = 3 ≤ 4, so a channel's 6 × 6 plane is read
@@ -72,8 +74,8 @@ GOLDEN_SMALL_RF = {
     # the 4 channel folds, so outputs are written once (64) and never read back: 144 + 144 = 288.
     "rs": (192, 288, 64),
 }
-# With 512-byte RFs (128 words a half) os and is also keep their weights (36 per PE) across the 4
-# pixel folds: 144 weights + 288 inputs = 432 reads; ws and rs are as above.
+# With 512-byte RFs (128 words a half) is also keeps its weights (36 per PE) across the 4 pixel
+# folds: 144 weights + 288 inputs = 432 reads; ws, os and rs are as above.
 GOLDEN_BIG_RF = {"ws": (154, 288, 64), "os": (168, 432, 64), "is": (184, 432, 64), "rs": (192, 288, 64)}
 
 
