@@ -6,18 +6,18 @@ Problem card
 
 | parameter | unit | values | baseline (Eyeriss-like) |
 |---|---|---|---|
-| ``pe_rows`` | PEs | 4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64 | 12 |
+| ``pe_rows`` | PEs | 4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64, 96, 128, 256 | 12 |
 | ``pe_cols`` | PEs | same | 14 (168 PEs) |
 | ``rf_bytes`` | B per PE | 16 … 2048 (powers of two) | 512 |
 | ``rf_class`` | — | ``regfile`` (flip-flops), ``sram`` | ``regfile`` |
 | ``glb_kib`` | KiB | 8 … 2048 (powers of two) | 128 |
 | ``glb_banks`` | banks of 64-bit ports | 1 … 64 (powers of two) | 16 |
-| ``noc_words`` | words/cycle GLB ↔ array | 4 … 256 (powers of two) | 16 |
-| ``dram_gbps`` | GB/s | 4, 8, 16, 32, 64, 128 | 16 |
+| ``noc_words`` | words/cycle GLB ↔ array | 4 … 1024 (powers of two) | 16 |
+| ``dram_gbps`` | GB/s | 4, 8, 16, 32, 64, 128, 256 | 16 |
 | ``precision_bits`` | bits per word | 8, 16 | 16 |
 | ``dataflow`` | — | ``rs`` row-, ``ws`` weight-, ``os`` output-, ``is`` input-stationary | ``rs`` |
 
-About 4.1 × 10⁷ designs. Clock: 1 GHz (constructor argument ``clock_ghz``), 45 nm tables.
+About 1.0 × 10⁸ designs (version 2 widened the array sides to 256, the NoC to 1024 words/cycle, DRAM to 256 GB/s). Clock: 1 GHz (constructor argument ``clock_ghz``), 45 nm tables.
 
 **Metrics** (summed over the layers of the network, as the earlier Timeloop env did):
 
@@ -39,8 +39,10 @@ targets 30 % less energy, 15 % less area and 20 % fewer cycles than the baseline
 (the earlier ArchGym Timeloop env's improvements).
 
 **Reference and what it leaves out**: an analytical model in the style of Timeloop/MAESTRO
-(:mod:`.costmodel`, :mod:`.mapper`, :mod:`.tables`), its systolic timing shared with and
-cross-checked against SCALE-Sim (see ``docs/accelerator.md``). Left out: separate per-operand
+(:mod:`.loops`, :mod:`.costmodel`, :mod:`.mapper`, :mod:`.tables`), its systolic timing shared with
+and cross-checked against SCALE-Sim, its cycles and energy compared design by design with ZigZag
+(the ``zigzag`` backend, same design space; ``benchmarks/bench_accel_fidelity.py``; see
+``docs/accelerator.md``). Left out: separate per-operand
 scratchpads and multicast NoC topologies, tile halos, bank conflicts, DRAM page effects,
 sparsity, leakage, clock and voltage scaling, inter-layer fusion; layers run one after another.
 """
