@@ -4,26 +4,20 @@ The machine: DRAM → global buffer (GLB, ``banks`` SRAM banks of 64-bit ports) 
 words/cycle) → an ``rows × cols`` PE array, each PE a MAC with a private register file (RF).
 A layer (lowered to a GEMM ``M × N × K``, repeated ``rep`` times; :mod:`archgym.simulators.networks`) runs as:
 
-**Compute (array timing).** ``os``/``ws``/``is``: the shared systolic formula
-(:func:`archgym.simulators.systolic.gemm_cycles`, fill and drain per fold included).
-``rs`` (Eyeriss row-stationary, Chen et al. ISCA 2016): filter rows ``R`` go down the array,
-``p = min(⌊rows/R⌋, C/groups)`` input channels stacked; output rows (``batch·Y``) go across;
-when they do not fill the columns, ``q`` filters are replicated across the spare ones. Each PE
-runs 1-D convolutions of ``X·S`` MACs per filter, so one fold takes ``T + rows + cols − 2`` with
-``T = ⌈N/q⌉·X·S`` and there are ``⌈C'/p⌉·⌈R/rows⌉·⌈batch·Y/cols⌉`` folds.
+**Compute (array timing)** and **GLB ↔ array traffic**: :func:`loop_nest` (version 2). The
+dataflow unrolls named loops of the layer over the array (:mod:`.loops`); a layer runs in folds
+(one per combination of spatial fold indices) of ``T`` = product of the temporal loops, each fold
+taking the shared systolic per-fold time (:func:`archgym.simulators.systolic.gemm_cycles`:
+``T + R + C − 2`` for ``os``, ``T + 2R + C − 2`` for ``ws``/``is``; ``T`` for the multicast
+``rs``). Partly filled folds cost full ones: that is the spatial under-use. Each fold reads the
+distinct words it touches of every operand and writes its outputs; a PE keeps one input operand
+across the folds of loops it does not depend on, and its partial sums across reduction folds,
+when its RF has room (each takes half; chosen where fewer words move). Register-file accesses:
+:data:`RF_PER_MAC` per MAC (the stationary input operand is not re-read; a streamed one is read
+once; the partial sum read and written) plus every word entering or leaving the array.
 
-**GLB ↔ array traffic** (words; counted the way SCALE-Sim counts SRAM reads/writes):
-
-| dataflow | reads from the GLB | writes to the GLB |
-|---|---|---|
-| os | ``M·K·⌈N/cols⌉ + N·K·⌈M/rows⌉`` | ``M·N`` |
-| ws | ``K·N + M·K·⌈N/cols⌉ + M·N·(f−1)``, ``f = ⌈K/rows⌉`` | ``M·N·f`` |
-| is | ``M·K + N·K·⌈M/cols⌉ + M·N·(f−1)``, ``f = ⌈K/rows⌉`` | ``M·N·f`` |
-| rs | weights ``N·K·⌈bY/cols⌉`` + inputs ``in·⌈⌈N/q⌉/k_f⌉`` + psums ``M·N·(f−1)`` | ``M·N·f``, ``f = ⌈C'/p⌉·⌈R/rows⌉`` |
-
-(``k_f``: filters whose rows fit in one PE's RF next to an input window, ``in``: real input words.)
-Systolic arrays also forward two words to a neighbour per MAC; row-stationary passes one
-partial sum up the column per ``S`` MACs.
+The row-stationary and systolic helpers below give each dataflow's register-file need and the
+minimum DRAM tile of the mapper (one fold of the lowered GEMM).
 
 **DRAM ↔ GLB traffic**: the mapper of :mod:`.mapper` (best loop order and tile sizes that fit).
 
@@ -34,9 +28,9 @@ memory with compute, so the slowest of the four sets the pace (the layer is *com
 cycles = accesses / (banks · 64 / bits); NoC cycles = words / NoC width.
 
 **Energy** = MAC + RF + NoC + GLB + DRAM terms (:mod:`.tables`): ``MACs·e_mac``,
-``3·MACs·e_rf`` (two operand reads and one partial-sum update per MAC), ``NoC words·e_noc +
-neighbour hops·e_hop``, ``(NoC words + DRAM words)·e_glb`` (every DRAM word is also written
-to or read from the GLB), ``DRAM words·e_dram``.
+``RF accesses·e_rf(rf size)``, ``NoC words·e_noc``, ``(NoC words + DRAM words)·e_glb(GLB size)``
+(every DRAM word is also written to or read from the GLB; the GLB is charged at its total
+size), ``DRAM words·e_dram``.
 
 **Infeasible**: the GLB cannot hold the smallest legal tile of some layer, or (row-stationary)
 the RF cannot hold one filter row, one input window and one partial sum (``2·S + 1`` words).
@@ -188,53 +182,33 @@ class LayerCosts:
 
 
 def _row_stationary(la: LayerArrays, hw: Hardware):
-    """Compute cycles, GLB traffic, hops and RF needs of the row-stationary dataflow, ``(D, L)``."""
+    """Register-file need (words) and minimum DRAM tile ``(D, L, 3)`` of the row-stationary dataflow."""
     rows, cols = hw.rows, hw.cols
-    R, S, X, bY, Cg, N = la.R, la.S, la.X, la.rows_out, la.C_group, la.N
+    R, S, bY, Cg = la.R, la.S, la.rows_out, la.C_group
     p = np.clip(rows // R, 1, Cg)
-    r_folds = _ceil_div(R, rows)
-    y_folds = _ceil_div(bY, cols)
-    q = np.clip(cols // np.minimum(bY, cols), 1, N)
-    n_per_pe = _ceil_div(N, q)
-    T = n_per_pe * X * S
-    c_folds = _ceil_div(Cg, p) * r_folds
-    compute = c_folds * y_folds * (T + rows + cols - 2)
-    rf_words = hw.rf_bytes * 8 // hw.bits
-    k_f = np.clip((rf_words - S) // (S + 1), 1, n_per_pe)  # filters whose rows fit next to an input window
-    out = la.M * N
-    reads = N * la.K * y_folds + la.in_words * _ceil_div(n_per_pe, k_f) + out * (c_folds - 1)
-    writes = out * c_folds
-    hops = la.M * N * la.K / S
-    rf_need = np.broadcast_to(2 * S + 1, compute.shape)
+    shape = np.broadcast_shapes(p.shape, np.shape(bY), np.shape(cols))
+    rf_need = np.broadcast_to(2 * S + 1, shape)  # one filter row, one input window, one partial sum
     # Minimum tile: one output pixel per used column (the rest of the row streams through the
     # PE) × the filter rows and channels that fill the used PE rows.
     g_m = np.minimum(la.M, np.minimum(bY, cols))
     g_k = np.minimum(la.K, np.minimum(p * R, rows) * S)
-    g = np.stack(np.broadcast_arrays(g_m, np.ones_like(compute), g_k), axis=-1)
-    return compute, reads, writes, hops, rf_need, g
+    g = np.stack(np.broadcast_arrays(g_m, np.ones(shape, dtype=np.int64), g_k), axis=-1)
+    return rf_need, g
 
 
 def _systolic(la: LayerArrays, hw: Hardware, dataflow: str):
-    """The same for the systolic dataflows ``os``, ``ws``, ``is``."""
+    """The same for the systolic dataflows ``os``, ``ws``, ``is`` (a tile fills one fold of the array)."""
     rows, cols = hw.rows, hw.cols
     M, N, K = la.M, la.N, la.K
-    compute = gemm_cycles(M, N, K, rows, cols, dataflow)
+    shape = np.broadcast_shapes(np.shape(M), np.shape(rows))
     if dataflow == "os":
-        reads = M * K * _ceil_div(N, cols) + N * K * _ceil_div(M, rows)
-        writes = np.broadcast_to(M * N, compute.shape)
         g = (np.minimum(M, rows), np.minimum(N, cols), 1)
+    elif dataflow == "ws":
+        g = (1, np.minimum(N, cols), np.minimum(K, rows))
     else:
-        f = _ceil_div(K, rows)
-        if dataflow == "ws":
-            reads = K * N + M * K * _ceil_div(N, cols) + M * N * (f - 1)
-            g = (1, np.minimum(N, cols), np.minimum(K, rows))
-        else:
-            reads = M * K + N * K * _ceil_div(M, cols) + M * N * (f - 1)
-            g = (np.minimum(M, cols), 1, np.minimum(K, rows))
-        writes = M * N * f
-    hops = 2.0 * M * N * K
-    rf_need = np.full(compute.shape, 3)
-    return compute, reads, writes, hops, rf_need, np.stack(np.broadcast_arrays(*g, compute), axis=-1)[..., :3]
+        g = (np.minimum(M, cols), 1, np.minimum(K, rows))
+    g = np.stack(np.broadcast_arrays(*g, np.zeros(shape, dtype=np.int64)), axis=-1)[..., :3]
+    return np.full(shape, 3), g
 
 
 #: Register-file accesses per MAC by dataflow: the stationary input operand is read once per fold
@@ -331,9 +305,9 @@ def evaluate_layers(
         :class:`LayerCosts` with ``(D, L)`` arrays.
     """
     if dataflow == "rs":
-        _, _, _, _, rf_need, g = _row_stationary(la, hw)
+        rf_need, g = _row_stationary(la, hw)
     elif dataflow in ("os", "ws", "is"):
-        _, _, _, _, rf_need, g = _systolic(la, hw, dataflow)
+        rf_need, g = _systolic(la, hw, dataflow)
     else:
         raise ValueError(f"unknown dataflow {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
     compute, reads, writes = loop_nest(la, hw, dataflow)

@@ -214,7 +214,7 @@ class ZigZagSimulator(Simulator):
             res = [json.loads((self.cache_dir / f"{key}.json").read_text()) for key in row]
             for r in res:
                 if "error" in r:
-                    raise InfeasibleDesign(f"ZigZag cannot run this design: {r['error']}")
+                    raise InfeasibleDesign("ZigZag cannot run this design: " + " ".join(r["error"].split())[:600])
             out.append(res)
         return out
 
