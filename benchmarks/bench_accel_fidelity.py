@@ -36,6 +36,7 @@ from scipy import stats
 from archgym.errors import InfeasibleDesign
 from archgym.simulators.accelerator.simulator import BASELINE, DNNAccelSimulator
 from archgym.simulators.accelerator.zigzag_backend import ZigZagSimulator
+from archgym.simulators.accelerator.zigzag_translate import scalesim_design
 from archgym.simulators.networks import load_network
 
 SUBSET = "conv1,conv2_1a,conv3_1s,conv4_1b,conv5_1b,fc"
@@ -167,10 +168,8 @@ def main() -> None:
         layers = [(la, c) for la, c in unique_layers("resnet18") if la.R == 1]
         ref = np.zeros((len(designs), len(layers)))
         for i, d in enumerate(designs):
-            sd = {"array_rows": d["pe_rows"], "array_cols": d["pe_cols"], "dataflow": d["dataflow"],
-                  "ifmap_sram_kib": 64, "filter_sram_kib": 64, "ofmap_sram_kib": 64}
             rows = topology_rows([la for la, _ in layers])
-            ref[i] = [r["total_cycles"] + 1 for r in ss.run_layers(sd, rows)]  # SCALE-Sim prints the last cycle's index
+            ref[i] = [r["total_cycles"] + 1 for r in ss.run_layers(scalesim_design(d), rows)]  # SCALE-Sim prints the last cycle's index
         comp = np.array([[fast.layer_report(d, la)["compute_cycles"] for la, _ in layers] for d in designs])
         exact = int(np.sum(comp == ref))
         print(f"\n== SCALE-Sim, {len(designs)} systolic grid designs x {len(layers)} GEMM-like ResNet-18 layers: "

@@ -28,7 +28,7 @@ from archgym.simulators.accelerator import tables
 from archgym.simulators.accelerator.loops import LOOP_DIMS, SPATIAL, layer_loops, spatial_unrolling
 from archgym.simulators.networks import Layer
 
-__all__ = ["zigzag_accelerator", "zigzag_inputs", "zigzag_layer", "zigzag_mapping"]
+__all__ = ["scalesim_design", "zigzag_accelerator", "zigzag_inputs", "zigzag_layer", "zigzag_mapping"]
 
 SYSTOLIC = ("os", "ws", "is")
 
@@ -124,6 +124,26 @@ def zigzag_layer(layer: Layer, bits: int) -> list[dict[str, Any]]:
             "operand_source": {"I": 0, "W": 0},
         }
     ]
+
+
+def scalesim_design(design: Mapping[str, Any]) -> dict[str, Any]:
+    """The SCALE-Sim design of a systolic ``dnn_accel`` design (the third backend of the same space).
+
+    Array shape and dataflow carry over; the GLB is split evenly into SCALE-Sim's three SRAMs (each
+    rounded down to a power of two, at least 16 KiB). SCALE-Sim has no register file, NoC or ``rs``.
+
+    Raises:
+        ValueError: the design is row-stationary or its array sides are not powers of two in 8 … 256.
+    """
+    rows, cols, df = int(design["pe_rows"]), int(design["pe_cols"]), design["dataflow"]
+    if df not in SYSTOLIC:
+        raise ValueError(f"SCALE-Sim runs the systolic dataflows {', '.join(SYSTOLIC)} only, not {df!r}")
+    for side in (rows, cols):
+        if side & (side - 1) or not 8 <= side <= 256:
+            raise ValueError(f"SCALE-Sim's array sides are powers of two in 8..256, got {rows}x{cols}")
+    third = max(16, 1 << (max(int(design["glb_kib"]) // 3, 1).bit_length() - 1))
+    return {"array_rows": rows, "array_cols": cols, "dataflow": df,
+            "ifmap_sram_kib": third, "filter_sram_kib": third, "ofmap_sram_kib": third}
 
 
 def zigzag_inputs(design: Mapping[str, Any], layer: Layer, clock_ghz: float = 1.0):

@@ -64,3 +64,29 @@ def test_recorded_tpu_like_layers_sum_to_zigzags_own_expected_figure():
     assert len(layers) == 21
     assert sum(r["energy_pj"] for r in layers.values()) == pytest.approx(1871436380.6559997, rel=1e-12)
     assert sum(r["latency_cycles"] for r in layers.values()) == 3865041.0
+
+
+def test_scalesim_takes_the_systolic_designs():
+    from archgym.simulators.accelerator.zigzag_translate import scalesim_design
+
+    d = dict(BASELINE, pe_rows=32, pe_cols=64, dataflow="ws", glb_kib=256)
+    # 256 KiB / 3 = 85 KiB → 64 KiB per SRAM
+    assert scalesim_design(d) == {"array_rows": 32, "array_cols": 64, "dataflow": "ws", "ifmap_sram_kib": 64, "filter_sram_kib": 64, "ofmap_sram_kib": 64}
+    with pytest.raises(ValueError, match="systolic"):
+        scalesim_design(dict(d, dataflow="rs"))
+    with pytest.raises(ValueError, match="powers of two"):
+        scalesim_design(dict(d, pe_rows=12))
+
+
+def test_layer_subsets_are_workloads_of_both_backends():
+    from archgym.simulators.accelerator.simulator import DNNAccelSimulator
+    from archgym.simulators.networks import resolve_workload
+
+    assert [la.name for la in resolve_workload("resnet18:conv1+fc")] == ["conv1", "fc"]
+    sim = DNNAccelSimulator()
+    whole = sim.report(BASELINE, "resnet18")
+    part = sim.evaluate(BASELINE, "resnet18:conv1+fc")
+    by_name = {r["layer"]: r for r in whole}
+    assert part["latency_cycles"] == pytest.approx(by_name["conv1"]["cycles"] + by_name["fc"]["cycles"])
+    with pytest.raises(UnknownWorkloadError, match="conv9"):
+        sim.evaluate(BASELINE, "resnet18:conv9")
