@@ -180,6 +180,12 @@ class ZigZagSimulator(Simulator):
         blob = json.dumps([zigzag_version(), accelerator, mapping, shape, self.lpf_limit, self.opt], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
+    def cached_result(self, design: Mapping[str, Any], layer: Layer) -> dict[str, Any] | None:
+        """The cached figures (or ``{"error": ...}``) of one group of ``layer`` on ``design``, or ``None`` if not run yet."""
+        acc, mapping, wl = zigzag_inputs(design, layer, self.clock_ghz)
+        path = self.cache_dir / f"{self._key((acc, mapping, wl, self.lpf_limit, self.opt))}.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
     def layer_results(self, designs: Sequence[Mapping[str, Any]], layers: Sequence[Layer]) -> list[list[dict[str, float]]]:
         """ZigZag's figures for one group of every layer on every design, ``[design][layer]``.
 
