@@ -18,7 +18,7 @@ ARCHGYM_TEST_SEED2 ?= $(shell expr $(ARCHGYM_TEST_SEED) + 1)
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,scalesim]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,scalesim,zigzag]"
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -6,6 +6,7 @@
 | ``dnn_accel`` | ``archgym/DNNAccel-v0`` | :mod:`archgym.simulators.accelerator` |
 | ``dnn_mapping`` | ``archgym/DNNMapping-v0`` | :mod:`archgym.simulators.accelerator` |
 | ``scalesim`` | ``archgym/ScaleSim-v0`` | :mod:`archgym.simulators.accelerator` (SCALE-Sim adapter) |
+| ``zigzag`` | ``archgym/ZigZag-v0`` | :mod:`archgym.simulators.accelerator` (ZigZag adapter) |
 | ``sparse_sat`` | ``archgym/SparseSAT-v0`` | :mod:`archgym.simulators.sparse_sat` |
 | ``qnet`` | ``archgym/QNetSched-v0`` | :mod:`archgym.simulators.qnet` |
 """
@@ -24,6 +25,7 @@ BUILTINS: tuple[tuple[str, str, str, str], ...] = (
     ("dnn_accel", "accelerator.simulator:DNNAccelSimulator", "DNNAccel", "spatial DNN accelerator, analytical cost model with mapper"),
     ("dnn_mapping", "accelerator.mapping:DNNMappingSimulator", "DNNMapping", "one layer's mapping on a fixed spatial array"),
     ("scalesim", "accelerator.scalesim_backend:ScaleSimSimulator", "ScaleSim", "SCALE-Sim systolic-array simulator (external, PyPI)"),
+    ("zigzag", "accelerator.zigzag_backend:ZigZagSimulator", "ZigZag", "ZigZag DNN-accelerator cost model over the dnn_accel design space (external, PyPI)"),
     ("sparse_sat", "sparse_sat.simulator:SparseSATSimulator", "SparseSAT", "N:M sparse training accelerator (SAT) on an FPGA"),
     ("qnet", "qnet.simulator:QNetSimulator", "QNetSched", "QoS-aware entanglement scheduling in a quantum network"),
 )

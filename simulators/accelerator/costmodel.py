@@ -2,28 +2,22 @@
 
 The machine: DRAM → global buffer (GLB, ``banks`` SRAM banks of 64-bit ports) → NoC (``noc``
 words/cycle) → an ``rows × cols`` PE array, each PE a MAC with a private register file (RF).
-A layer (lowered to a GEMM ``M × N × K``, repeated ``rep`` times; :mod:`.workloads`) runs as:
+A layer (lowered to a GEMM ``M × N × K``, repeated ``rep`` times; :mod:`archgym.simulators.networks`) runs as:
 
-**Compute (array timing).** ``os``/``ws``/``is``: the shared systolic formula
-(:func:`archgym.simulators.systolic.gemm_cycles`, fill and drain per fold included).
-``rs`` (Eyeriss row-stationary, Chen et al. ISCA 2016): filter rows ``R`` go down the array,
-``p = min(⌊rows/R⌋, C/groups)`` input channels stacked; output rows (``batch·Y``) go across;
-when they do not fill the columns, ``q`` filters are replicated across the spare ones. Each PE
-runs 1-D convolutions of ``X·S`` MACs per filter, so one fold takes ``T + rows + cols − 2`` with
-``T = ⌈N/q⌉·X·S`` and there are ``⌈C'/p⌉·⌈R/rows⌉·⌈batch·Y/cols⌉`` folds.
+**Compute (array timing)** and **GLB ↔ array traffic**: :func:`loop_nest` (version 2). The
+dataflow unrolls named loops of the layer over the array (:mod:`.loops`); a layer runs in folds
+(one per combination of spatial fold indices) of ``T`` = product of the temporal loops, each fold
+taking the shared systolic per-fold time (:func:`archgym.simulators.systolic.gemm_cycles`:
+``T + R + C − 2`` for ``os``, ``T + 2R + C − 2`` for ``ws``/``is``; ``T`` for the multicast
+``rs``). Partly filled folds cost full ones: that is the spatial under-use. Each fold reads the
+distinct words it touches of every operand and writes its outputs; a PE keeps one input operand
+across the folds of loops it does not depend on, and its partial sums across reduction folds,
+when its RF has room (each takes half; chosen where fewer words move). Register-file accesses:
+:data:`RF_PER_MAC` per MAC (the stationary input operand is not re-read; a streamed one is read
+once; the partial sum read and written) plus every word entering or leaving the array.
 
-**GLB ↔ array traffic** (words; counted the way SCALE-Sim counts SRAM reads/writes):
-
-| dataflow | reads from the GLB | writes to the GLB |
-|---|---|---|
-| os | ``M·K·⌈N/cols⌉ + N·K·⌈M/rows⌉`` | ``M·N`` |
-| ws | ``K·N + M·K·⌈N/cols⌉ + M·N·(f−1)``, ``f = ⌈K/rows⌉`` | ``M·N·f`` |
-| is | ``M·K + N·K·⌈M/cols⌉ + M·N·(f−1)``, ``f = ⌈K/rows⌉`` | ``M·N·f`` |
-| rs | weights ``N·K·⌈bY/cols⌉`` + inputs ``in·⌈⌈N/q⌉/k_f⌉`` + psums ``M·N·(f−1)`` | ``M·N·f``, ``f = ⌈C'/p⌉·⌈R/rows⌉`` |
-
-(``k_f``: filters whose rows fit in one PE's RF next to an input window, ``in``: real input words.)
-Systolic arrays also forward two words to a neighbour per MAC; row-stationary passes one
-partial sum up the column per ``S`` MACs.
+The row-stationary and systolic helpers below give each dataflow's register-file need and the
+minimum DRAM tile of the mapper (one fold of the lowered GEMM).
 
 **DRAM ↔ GLB traffic**: the mapper of :mod:`.mapper` (best loop order and tile sizes that fit).
 
@@ -34,9 +28,9 @@ memory with compute, so the slowest of the four sets the pace (the layer is *com
 cycles = accesses / (banks · 64 / bits); NoC cycles = words / NoC width.
 
 **Energy** = MAC + RF + NoC + GLB + DRAM terms (:mod:`.tables`): ``MACs·e_mac``,
-``3·MACs·e_rf`` (two operand reads and one partial-sum update per MAC), ``NoC words·e_noc +
-neighbour hops·e_hop``, ``(NoC words + DRAM words)·e_glb`` (every DRAM word is also written
-to or read from the GLB), ``DRAM words·e_dram``.
+``RF accesses·e_rf(rf size)``, ``NoC words·e_noc``, ``(NoC words + DRAM words)·e_glb(GLB size)``
+(every DRAM word is also written to or read from the GLB; the GLB is charged at its total
+size), ``DRAM words·e_dram``.
 
 **Infeasible**: the GLB cannot hold the smallest legal tile of some layer, or (row-stationary)
 the RF cannot hold one filter row, one input window and one partial sum (``2·S + 1`` words).
@@ -50,14 +44,15 @@ from typing import Any
 import numpy as np
 
 from archgym.simulators.accelerator import tables
+from archgym.simulators.accelerator.loops import LOOP_DIMS, SPATIAL, STATIONARY, layer_loops, spatial_unrolling
 from archgym.simulators.accelerator.mapper import Tiling, best_tiling, fixed_tiling
-from archgym.simulators.accelerator.workloads import Layer
+from archgym.simulators.networks import Layer
 from archgym.simulators.systolic import gemm_cycles
 
 __all__ = ["DATAFLOWS", "Hardware", "LayerArrays", "LayerCosts", "evaluate_layers"]
 
 DATAFLOWS: tuple[str, ...] = ("rs", "ws", "os", "is")
-SRAM_PORT_BITS = 64
+SRAM_PORT_BITS = tables.SRAM_PORT_BITS
 
 
 def _ceil_div(a, b):
@@ -81,6 +76,7 @@ class LayerArrays:
     rows_out: np.ndarray  # batch·Y output rows (row-stationary columns)
     C_group: np.ndarray  # input channels per group
     macs: np.ndarray  # MACs of the whole layer (all repeats)
+    loops: dict[str, np.ndarray]  # loop bounds of one group (:func:`.loops.layer_loops`), plus "stride"
 
     @classmethod
     def from_layers(cls, layers: tuple[Layer, ...] | list[Layer]) -> LayerArrays:
@@ -97,7 +93,10 @@ class LayerArrays:
             for key, val in zip(cols, (m, n, k, rep, min(in_words, m * k), r, s, x, rows_out, k // (r * s))):
                 cols[key].append(val)
         arr = {k: np.asarray(v, dtype=np.int64) for k, v in cols.items()}
+        nests = [layer_loops(layer) for layer in layers]
+        loops = {d: np.asarray([n[d] for n in nests], dtype=np.int64) for d in (*LOOP_DIMS, "stride")}
         return cls(
+            loops=loops,
             names=tuple(layer.name for layer in layers),
             rho=arr["in_words"] / (arr["M"] * arr["K"]).astype(np.float64),
             macs=arr["rep"] * arr["M"] * arr["N"] * arr["K"],
@@ -183,53 +182,111 @@ class LayerCosts:
 
 
 def _row_stationary(la: LayerArrays, hw: Hardware):
-    """Compute cycles, GLB traffic, hops and RF needs of the row-stationary dataflow, ``(D, L)``."""
+    """Register-file need (words) and minimum DRAM tile ``(D, L, 3)`` of the row-stationary dataflow."""
     rows, cols = hw.rows, hw.cols
-    R, S, X, bY, Cg, N = la.R, la.S, la.X, la.rows_out, la.C_group, la.N
+    R, S, bY, Cg = la.R, la.S, la.rows_out, la.C_group
     p = np.clip(rows // R, 1, Cg)
-    r_folds = _ceil_div(R, rows)
-    y_folds = _ceil_div(bY, cols)
-    q = np.clip(cols // np.minimum(bY, cols), 1, N)
-    n_per_pe = _ceil_div(N, q)
-    T = n_per_pe * X * S
-    c_folds = _ceil_div(Cg, p) * r_folds
-    compute = c_folds * y_folds * (T + rows + cols - 2)
-    rf_words = hw.rf_bytes * 8 // hw.bits
-    k_f = np.clip((rf_words - S) // (S + 1), 1, n_per_pe)  # filters whose rows fit next to an input window
-    out = la.M * N
-    reads = N * la.K * y_folds + la.in_words * _ceil_div(n_per_pe, k_f) + out * (c_folds - 1)
-    writes = out * c_folds
-    hops = la.M * N * la.K / S
-    rf_need = np.broadcast_to(2 * S + 1, compute.shape)
+    shape = np.broadcast_shapes(p.shape, np.shape(bY), np.shape(cols))
+    rf_need = np.broadcast_to(2 * S + 1, shape)  # one filter row, one input window, one partial sum
     # Minimum tile: one output pixel per used column (the rest of the row streams through the
     # PE) × the filter rows and channels that fill the used PE rows.
     g_m = np.minimum(la.M, np.minimum(bY, cols))
     g_k = np.minimum(la.K, np.minimum(p * R, rows) * S)
-    g = np.stack(np.broadcast_arrays(g_m, np.ones_like(compute), g_k), axis=-1)
-    return compute, reads, writes, hops, rf_need, g
+    g = np.stack(np.broadcast_arrays(g_m, np.ones(shape, dtype=np.int64), g_k), axis=-1)
+    return rf_need, g
 
 
 def _systolic(la: LayerArrays, hw: Hardware, dataflow: str):
-    """The same for the systolic dataflows ``os``, ``ws``, ``is``."""
+    """The same for the systolic dataflows ``os``, ``ws``, ``is`` (a tile fills one fold of the array)."""
     rows, cols = hw.rows, hw.cols
     M, N, K = la.M, la.N, la.K
-    compute = gemm_cycles(M, N, K, rows, cols, dataflow)
+    shape = np.broadcast_shapes(np.shape(M), np.shape(rows))
     if dataflow == "os":
-        reads = M * K * _ceil_div(N, cols) + N * K * _ceil_div(M, rows)
-        writes = np.broadcast_to(M * N, compute.shape)
         g = (np.minimum(M, rows), np.minimum(N, cols), 1)
+    elif dataflow == "ws":
+        g = (1, np.minimum(N, cols), np.minimum(K, rows))
     else:
-        f = _ceil_div(K, rows)
-        if dataflow == "ws":
-            reads = K * N + M * K * _ceil_div(N, cols) + M * N * (f - 1)
-            g = (1, np.minimum(N, cols), np.minimum(K, rows))
-        else:
-            reads = M * K + N * K * _ceil_div(M, cols) + M * N * (f - 1)
-            g = (np.minimum(M, cols), 1, np.minimum(K, rows))
-        writes = M * N * f
-    hops = 2.0 * M * N * K
-    rf_need = np.full(compute.shape, 3)
-    return compute, reads, writes, hops, rf_need, np.stack(np.broadcast_arrays(*g, compute), axis=-1)[..., :3]
+        g = (np.minimum(M, cols), 1, np.minimum(K, rows))
+    g = np.stack(np.broadcast_arrays(*g, np.zeros(shape, dtype=np.int64)), axis=-1)[..., :3]
+    return np.full(shape, 3), g
+
+
+#: Register-file accesses per MAC by dataflow: the stationary input operand is read once per fold
+#: (not per MAC), a streamed input once per MAC, the partial sum read and written per MAC.
+RF_PER_MAC: dict[str, float] = {"ws": 3.0, "os": 4.0, "is": 3.0, "rs": 3.0}
+
+
+def _input_extent(o_ext, f_ext, stride):
+    """Input rows (or columns) touched by ``o_ext`` output and ``f_ext`` filter rows at ``stride``."""
+    return np.minimum((o_ext - 1) * stride + f_ext, o_ext * f_ext)
+
+
+def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
+    """Compute cycles and GLB ↔ array traffic of the dataflow's loop-nest unrolling, ``(D, L)``.
+
+    The array runs *folds*: one value of every spatial loop's fold index (``⌈L_d/u_d⌉`` each,
+    :func:`.loops.spatial_unrolling`), inside which the temporal loops stream ``T = Π L_t``
+    cycles. Cycles are the shared systolic formula (:func:`~archgym.simulators.systolic.gemm_cycles`)
+    with the spatial extents rounded up to whole folds, so partly filled PEs cost full folds
+    (spatial under-use); ``rs`` folds (multicast, not systolic) take ``T`` cycles each. Each fold reads from the GLB the
+    distinct words of every operand it touches (the stationary operand's tile once; a streamed
+    input's sliding windows once — convolutional reuse inside the fold) and writes its outputs;
+    outputs of a reduction split over several folds are read back as partial sums.
+
+    Returns:
+        ``(compute, reads, writes)``: cycles, GLB words read into the array and written back, of one group.
+    """
+    L = {d: np.asarray(la.loops[d]) for d in LOOP_DIMS}
+    u = spatial_unrolling(L, hw.rows, hw.cols, dataflow)
+    spatial = set(SPATIAL[dataflow][0] + SPATIAL[dataflow][1])
+    folds_r = np.prod([_ceil_div(L[d], u[d]) for d in SPATIAL[dataflow][0]], axis=0)
+    folds_c = np.prod([_ceil_div(L[d], u[d]) for d in SPATIAL[dataflow][1]], axis=0)
+    T = np.prod([np.broadcast_to(L[d], u[d].shape) for d in LOOP_DIMS if d not in spatial], axis=0)
+    R, C = folds_r * hw.rows, folds_c * hw.cols  # spatial extents in whole folds
+    if dataflow == "ws":
+        compute = gemm_cycles(T, C, R, hw.rows, hw.cols, "ws")
+    elif dataflow == "is":
+        compute = gemm_cycles(C, T, R, hw.rows, hw.cols, "is")
+    elif dataflow == "os":
+        compute = gemm_cycles(R, C, T, hw.rows, hw.cols, "os")
+    else:  # rs is not systolic: operands are multicast, a fold pays no pipeline fill (the NoC bound covers loading)
+        compute = (folds_r * folds_c * T).astype(np.int64)
+    ext = {d: (u[d] if d in spatial else np.broadcast_to(L[d], u[d].shape)) for d in LOOP_DIMS}
+    folds = folds_r * folds_c
+    stride = np.asarray(la.loops["stride"])
+    w_fold = ext["K"] * ext["C"] * ext["FY"] * ext["FX"]
+    i_fold = ext["B"] * ext["C"] * _input_extent(ext["OY"], ext["FY"], stride) * _input_extent(ext["OX"], ext["FX"], stride)
+    o_fold = ext["B"] * ext["K"] * ext["OY"] * ext["OX"]
+    writes = folds * o_fold
+    o_words = L["B"] * L["K"] * L["OY"] * L["OX"]
+    half_rf = np.maximum(hw.rf_bytes * 8 // hw.bits // 2, 1)
+    # Input reuse across folds: with the folds of the loops an operand does not depend on run
+    # innermost, each PE keeps its words of that operand in half its RF (if they fit) and the
+    # operand is read once per fold of the others. The operand that saves more takes the RF half.
+    # (Output-stationary PEs may keep the outputs of those folds instead, see below.)
+    w_reads, i_reads = folds * w_fold, folds * i_fold
+    saved = []
+    for words, fold, irrelevant, relevant in ((w_reads, w_fold, ("B", "OY", "OX"), ("K", "C", "FY", "FX")),
+                                              (i_reads, i_fold, ("K",), ("B", "C", "OY", "OX", "FY", "FX"))):
+        f_irr = np.prod([_ceil_div(L[d], u[d]) for d in irrelevant if d in spatial] or [np.ones_like(folds)], axis=0)
+        pes = np.prod([u[d] for d in relevant if d in spatial] or [np.ones_like(folds)], axis=0)
+        # os: each PE holds one output per fold, so it can instead keep the outputs of all those
+        # folds (f_irr words) while the operand streams in chunks of the reduction.
+        fits = (_ceil_div(fold, pes) <= half_rf) | ((dataflow == "os") & (f_irr <= half_rf))
+        saved.append(np.where(fits, words - words // f_irr, 0))
+    reads = w_reads + i_reads - np.maximum(saved[0], saved[1]) + (writes - o_words)
+    if dataflow != "os":  # the reduction is (partly) spatial: partial sums may stay in the PEs instead
+        # Keep each PE's partial sums in the other RF half across the reduction folds: outputs per PE
+        # (temporal output loops) in chunks of half the RF; the stationary operand is then reloaded
+        # once per chunk. Taken where it moves fewer words (a two-level mapping choice).
+        rf_psum = half_rf
+        per_pe = np.prod([np.broadcast_to(L[d], u[d].shape) for d in ("B", "K", "OY", "OX") if d not in spatial], axis=0)
+        chunks = _ceil_div(per_pe, rf_psum)
+        stat = w_fold if STATIONARY[dataflow] == "W" else i_fold
+        reads_rf = reads - (writes - o_words) + folds * stat * (chunks - 1)
+        better = reads_rf + o_words < reads + writes
+        reads, writes = np.where(better, reads_rf, reads), np.where(better, o_words, writes)
+    return compute, reads.astype(np.float64), writes.astype(np.float64)
 
 
 def evaluate_layers(
@@ -248,11 +305,12 @@ def evaluate_layers(
         :class:`LayerCosts` with ``(D, L)`` arrays.
     """
     if dataflow == "rs":
-        compute, reads, writes, hops, rf_need, g = _row_stationary(la, hw)
+        rf_need, g = _row_stationary(la, hw)
     elif dataflow in ("os", "ws", "is"):
-        compute, reads, writes, hops, rf_need, g = _systolic(la, hw, dataflow)
+        rf_need, g = _systolic(la, hw, dataflow)
     else:
         raise ValueError(f"unknown dataflow {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
+    compute, reads, writes = loop_nest(la, hw, dataflow)
     shape = np.broadcast_shapes(compute.shape, hw.rows.shape)
     bits = hw.bits.astype(np.float64)
     word_bytes = bits / 8.0
@@ -276,16 +334,17 @@ def evaluate_layers(
     dram_c = dram_words * word_bytes / bytes_per_cycle
     glb_c = glb_acc / (hw.glb_banks * (SRAM_PORT_BITS / bits))
     noc_c = noc_words / hw.noc_words
+
     prologue = tiling.footprint_words / 2.0 * word_bytes / bytes_per_cycle
     cycles = np.maximum(np.maximum(compute_c, dram_c), np.maximum(glb_c, noc_c)) + prologue
 
     macs = la.macs.astype(np.float64)
-    bank_bytes = hw.glb_kib * 1024 / hw.glb_banks
+    rf_acc = RF_PER_MAC[dataflow] * macs + noc_words  # per-MAC operand traffic + fills from and drains to the GLB
     energy = {
         "mac": np.broadcast_to(macs * tables.e_mac(bits), shape),
-        "rf": np.broadcast_to(3.0 * macs * tables.e_rf_word(hw.rf_bytes, bits, hw.rf_sram), shape),
-        "noc": noc_words * tables.e_noc_word(bits, hw.pes) + rep * hops * tables.e_hop_word(bits),
-        "glb": glb_acc * tables.e_glb_word(bank_bytes, bits),
+        "rf": np.broadcast_to(rf_acc * tables.e_rf_word(hw.rf_bytes, bits, hw.rf_sram), shape),
+        "noc": noc_words * tables.e_noc_word(bits, hw.pes),
+        "glb": glb_acc * tables.e_glb_word(hw.glb_kib * 1024, bits),
         "dram": dram_words * tables.e_dram_word(bits),
     }
     nan = np.where(feasible, 1.0, np.nan)

@@ -1,7 +1,7 @@
 """The DRAM ↔ global-buffer tiling of one GEMM-lowered layer: traffic, footprint and a vectorised mapper.
 
 A layer lowered to a GEMM (``M`` output pixels, ``N`` output channels, ``K`` reduction; see
-:mod:`.workloads`) is split into tiles ``T_m × T_n × T_k`` that sit in the global buffer (GLB)
+:mod:`archgym.simulators.networks`) is split into tiles ``T_m × T_n × T_k`` that sit in the global buffer (GLB)
 and a loop nest over the tiles in one of six orders (outer → inner, e.g. ``"mnk"``). The three
 operands are ``A[m, k]`` (input activations), ``B[k, n]`` (weights) and ``C[m, n]`` (outputs).
 

@@ -6,7 +6,7 @@ The hardware is fixed (default: the Eyeriss-like baseline of ``dnn_accel`` — 1
 RF per PE, 128 KiB GLB in 16 banks, 16 words/cycle NoC, 16 GB/s DRAM, 16-bit words, 1 GHz;
 constructor argument ``hardware`` overrides any of its fields except ``dataflow``). The design
 is the mapping of one layer, lowered to a GEMM ``M × N × K`` (``M`` output pixels or tokens,
-``N`` output channels, ``K = C/groups·R·S``; see :mod:`.workloads`):
+``N`` output channels, ``K = C/groups·R·S``; see :mod:`archgym.simulators.networks`):
 
 | parameter | values | meaning | baseline |
 |---|---|---|---|
@@ -28,7 +28,7 @@ of the mapper's.
 **Workloads**: layer identifiers ``"<network>:<layer>"``, e.g. ``"resnet18:conv2_1a"`` (the
 default), ``"vgg16:conv4_2"``, ``"mobilenet_v2:b3_dw"``, ``"bert_base:enc1_ffn1"``. The list
 :attr:`DNNMappingSimulator.workloads` holds every layer of the five CNNs and the first encoder
-layer of each transformer; any other layer of :data:`~.workloads.NETWORKS` is accepted too.
+layer of each transformer; any other layer of :data:`~archgym.simulators.networks.NETWORKS` is accepted too.
 
 **Default objective**: :class:`~archgym.objective.TargetSpec` with 20 % fewer cycles and 20 %
 less energy than the baseline mapping (bounded form since issue 18, same id: the baseline scores
@@ -51,7 +51,7 @@ from archgym.simulator import Metric, Simulator
 from archgym.simulators.accelerator.costmodel import Hardware, LayerArrays, evaluate_layers
 from archgym.simulators.accelerator.mapper import ORDERS
 from archgym.simulators.accelerator.simulator import BASELINE, DESIGN_SPACE
-from archgym.simulators.accelerator.workloads import find_layer, load_network
+from archgym.simulators.networks import find_layer, load_network
 from archgym.space import Categorical, Design, ParameterSpace, PowerOfTwo
 
 __all__ = ["DNNMappingSimulator", "MAPPING_BASELINE", "MAPPING_SPACE", "PARALLEL_DATAFLOW", "mapping_workloads"]

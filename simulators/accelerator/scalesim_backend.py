@@ -21,7 +21,7 @@ the first layer's operands are on chip, "Total Cycles (incl. prefetch)" − "Tot
 ``utilisation`` (max; MACs / (cycles · PEs)), ``dram_reads_mwords`` and ``dram_writes_mwords``
 (min; millions of words, from ``DETAILED_ACCESS_REPORT.csv``).
 
-Workloads: the networks of :data:`~.workloads.NETWORKS` at batch 1 (no batch in SCALE-Sim).
+Workloads: the networks of :data:`~archgym.simulators.networks.NETWORKS` at batch 1 (no batch in SCALE-Sim).
 Every distinct layer shape runs once and its figures are multiplied by the number of times it
 occurs (groups, heads, repeated blocks), since SCALE-Sim is deterministic; a grouped or depthwise
 convolution becomes ``groups`` ordinary ones. Convolutions are given with their padded input
@@ -64,7 +64,7 @@ from typing import Any
 
 from archgym.errors import ArchGymError, ConfigError
 from archgym.simulator import Metric, Simulator
-from archgym.simulators.accelerator.workloads import NETWORKS, Layer, load_network
+from archgym.simulators.networks import NETWORKS, Layer, load_network
 from archgym.space import Categorical, Design, ParameterSpace, PowerOfTwo
 
 logger = logging.getLogger(__name__)

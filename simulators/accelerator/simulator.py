@@ -6,18 +6,18 @@ Problem card
 
 | parameter | unit | values | baseline (Eyeriss-like) |
 |---|---|---|---|
-| ``pe_rows`` | PEs | 4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64 | 12 |
+| ``pe_rows`` | PEs | 4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64, 96, 128, 256 | 12 |
 | ``pe_cols`` | PEs | same | 14 (168 PEs) |
 | ``rf_bytes`` | B per PE | 16 … 2048 (powers of two) | 512 |
 | ``rf_class`` | — | ``regfile`` (flip-flops), ``sram`` | ``regfile`` |
 | ``glb_kib`` | KiB | 8 … 2048 (powers of two) | 128 |
 | ``glb_banks`` | banks of 64-bit ports | 1 … 64 (powers of two) | 16 |
-| ``noc_words`` | words/cycle GLB ↔ array | 4 … 256 (powers of two) | 16 |
-| ``dram_gbps`` | GB/s | 4, 8, 16, 32, 64, 128 | 16 |
+| ``noc_words`` | words/cycle GLB ↔ array | 4 … 1024 (powers of two) | 16 |
+| ``dram_gbps`` | GB/s | 4, 8, 16, 32, 64, 128, 256 | 16 |
 | ``precision_bits`` | bits per word | 8, 16 | 16 |
 | ``dataflow`` | — | ``rs`` row-, ``ws`` weight-, ``os`` output-, ``is`` input-stationary | ``rs`` |
 
-About 4.1 × 10⁷ designs. Clock: 1 GHz (constructor argument ``clock_ghz``), 45 nm tables.
+About 1.0 × 10⁸ designs (version 2 widened the array sides to 256, the NoC to 1024 words/cycle, DRAM to 256 GB/s). Clock: 1 GHz (constructor argument ``clock_ghz``), 45 nm tables.
 
 **Metrics** (summed over the layers of the network, as the earlier Timeloop env did):
 
@@ -31,7 +31,7 @@ About 4.1 × 10⁷ designs. Clock: 1 GHz (constructor argument ``clock_ghz``), 4
 | ``glb_required_kib`` | KiB | min | largest GLB footprint of a layer's chosen tiling |
 | ``rf_required_b`` | B | min | register-file bytes per PE the dataflow needs |
 
-**Workloads**: the networks of :data:`~.workloads.NETWORKS` (default ``alexnet``, as the
+**Workloads**: the networks of :data:`~archgym.simulators.networks.NETWORKS` (default ``alexnet``, as the
 earlier env), batch ``batch`` (constructor argument, default 1).
 
 **Default objective**: :class:`~archgym.objective.TargetSpec` on energy, area and cycles with
@@ -40,8 +40,10 @@ targets 30 % less energy, 15 % less area and 20 % fewer cycles than the baseline
 the baseline scores 0.7 · 0.85 · 0.8 = 0.476, a design meeting every target >= 1).
 
 **Reference and what it leaves out**: an analytical model in the style of Timeloop/MAESTRO
-(:mod:`.costmodel`, :mod:`.mapper`, :mod:`.tables`), its systolic timing shared with and
-cross-checked against SCALE-Sim (see ``docs/accelerator.md``). Left out: separate per-operand
+(:mod:`.loops`, :mod:`.costmodel`, :mod:`.mapper`, :mod:`.tables`), its systolic timing shared with
+and cross-checked against SCALE-Sim, its cycles and energy compared design by design with ZigZag
+(the ``zigzag`` backend, same design space; ``benchmarks/bench_accel_fidelity.py``; see
+``docs/accelerator.md``). Left out: separate per-operand
 scratchpads and multicast NoC topologies, tile halos, bank conflicts, DRAM page effects,
 sparsity, leakage, clock and voltage scaling, inter-layer fusion; layers run one after another.
 """
@@ -59,14 +61,14 @@ from archgym.objective import TargetSpec
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.accelerator.costmodel import DATAFLOWS, Hardware, LayerArrays, LayerCosts, evaluate_layers
 from archgym.simulators.accelerator.mapper import ORDERS
-from archgym.simulators.accelerator.workloads import NETWORKS, load_network
+from archgym.simulators.networks import NETWORKS, Layer, resolve_workload
 from archgym.space import Categorical, Design, Ordinal, ParameterSpace, PowerOfTwo
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["DNNAccelSimulator", "BASELINE", "DESIGN_SPACE", "METRICS", "TARGET_IMPROVEMENT"]
 
-ARRAY_SIDES = (4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64)
+ARRAY_SIDES = (4, 6, 8, 12, 14, 16, 24, 28, 32, 48, 64, 96, 128, 256)
 
 DESIGN_SPACE = ParameterSpace(
     {
@@ -76,8 +78,8 @@ DESIGN_SPACE = ParameterSpace(
         "rf_class": Categorical(["regfile", "sram"]),
         "glb_kib": PowerOfTwo(8, 2048),
         "glb_banks": PowerOfTwo(1, 64),
-        "noc_words": PowerOfTwo(4, 256),
-        "dram_gbps": Ordinal([4, 8, 16, 32, 64, 128]),
+        "noc_words": PowerOfTwo(4, 1024),
+        "dram_gbps": Ordinal([4, 8, 16, 32, 64, 128, 256]),
         "precision_bits": Ordinal([8, 16]),
         "dataflow": Categorical(list(DATAFLOWS)),
     }
@@ -151,7 +153,7 @@ class DNNAccelSimulator(Simulator):
     """Spatial DNN accelerator, analytical cost model with a per-layer mapper (see the module card)."""
 
     name = "dnn_accel"
-    version = "1"
+    version = "2"
     fidelity = "analytical"
     design_space = DESIGN_SPACE
     metrics = METRICS
@@ -175,8 +177,26 @@ class DNNAccelSimulator(Simulator):
     def layer_arrays(self, workload: str) -> LayerArrays:
         """The layer table of ``workload`` as arrays (cached per simulator)."""
         if workload not in self._layers:
-            self._layers[workload] = LayerArrays.from_layers(load_network(workload, batch=self.batch))
+            self._layers[workload] = LayerArrays.from_layers(resolve_workload(workload, batch=self.batch))
         return self._layers[workload]
+
+    def check_workload(self, workload: str | None) -> str:
+        """A network of :attr:`workloads`, or a layer subset of one (``"resnet18:conv1+fc"``)."""
+        if isinstance(workload, str) and ":" in workload:
+            resolve_workload(workload)  # raises naming the unknown network or layer
+            return workload
+        return super().check_workload(workload)
+
+    def layer_report(self, design: Mapping[str, Any], layer: Layer) -> dict[str, Any]:
+        """Cycles and energy (pJ) of one :class:`~archgym.simulators.networks.Layer` (all its groups) on one design."""
+        design = self.design_space.validate(design)
+        la = LayerArrays.from_layers([layer])
+        hw = Hardware.from_designs([design], self.clock_ghz)
+        costs = evaluate_layers(la, hw, design["dataflow"])
+        row = {"cycles": float(costs.cycles[0, 0]), "compute_cycles": float(costs.compute_cycles[0, 0]),
+               "energy_pj": float(costs.energy_total_pj[0, 0]), "feasible": bool(costs.feasible[0, 0])}
+        row.update({f"energy_{k}_pj": float(v[0, 0]) for k, v in costs.energy_pj.items()})
+        return row
 
     # -- evaluation ---------------------------------------------------------------------
     def _evaluate(self, design: Design, workload: str) -> dict[str, float]:

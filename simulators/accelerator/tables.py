@@ -84,6 +84,8 @@ RF_UM2_PER_BIT = 3.0
 NOC_UM2_PER_BIT_SIDE = 50.0
 PHY_MM2_PER_GBPS = 0.05
 PE_OVERHEAD_UM2_PER_BIT = 15.0
+#: Width of one SRAM bank port (bits): the 64-bit access of Horowitz's SRAM figures.
+SRAM_PORT_BITS = 64
 RF_ANCHOR_BYTES = 512.0
 
 

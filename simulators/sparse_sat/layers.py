@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from archgym.simulators.accelerator.workloads import load_network
+from archgym.simulators.networks import load_network
 
 __all__ = ["LayerTable", "layer_table", "table_from_layers"]
 

@@ -60,7 +60,7 @@ from typing import Any
 
 from archgym.errors import InfeasibleDesign, UnknownWorkloadError, did_you_mean
 from archgym.simulator import Metric, Simulator
-from archgym.simulators.accelerator.workloads import NETWORKS
+from archgym.simulators.networks import NETWORKS
 from archgym.simulators.sparse_sat.config import DATAFLOW_POLICIES, SATConfig
 from archgym.simulators.sparse_sat.constants import XCVU9P
 from archgym.simulators.sparse_sat.energy import EnergyBreakdown, iteration_energy

@@ -16,7 +16,7 @@ import pytest
 
 from archgym.errors import ArchGymError
 from archgym.simulators.accelerator.scalesim_backend import ScaleSimSimulator, topology_rows
-from archgym.simulators.accelerator.workloads import find_layer, load_network
+from archgym.simulators.networks import find_layer, load_network
 from archgym.simulators.systolic import gemm_cycles
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from archgym.errors import InfeasibleDesign, InvalidDesignError, UnknownWorkload
 from archgym.simulators.accelerator import tables
 from archgym.simulators.accelerator.costmodel import Hardware, LayerArrays, evaluate_layers
 from archgym.simulators.accelerator.simulator import BASELINE, TARGET_IMPROVEMENT, DNNAccelSimulator
-from archgym.simulators.accelerator.workloads import Layer, network_macs
+from archgym.simulators.networks import Layer, network_macs
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,16 @@ def test_dense_gemm_all_on_chip_output_stationary():
 
 
 def test_weight_stationary_glb_traffic_hand_derived():
-    # ws on 8×8, M=N=K=64: reads = K·N + M·K·⌈N/8⌉ + M·N·(⌈K/8⌉ − 1) = 4096 + 32768 + 28672,
+    # ws on 8×8, M=N=K=64, 16-byte RFs (no room to keep words across folds):
+    # reads = K·N + M·K·⌈N/8⌉ + M·N·(⌈K/8⌉ − 1) = 4096 + 32768 + 28672,
     # writes = M·N·⌈K/8⌉ = 32768 (partial sums leave the array once per K fold).
     la = LayerArrays.from_layers([Layer("g", "gemm", K=64, C=64, Y=64)])
-    costs = evaluate_layers(la, _hw(pe_rows=8, pe_cols=8, glb_kib=2048, dataflow="ws"), "ws")
+    costs = evaluate_layers(la, _hw(pe_rows=8, pe_cols=8, glb_kib=2048, rf_bytes=16, dataflow="ws"), "ws")
     assert costs.noc_words[0, 0] == 4096 + 32768 + 28672 + 32768
+    # 512-byte RFs (128 words a half): each PE keeps its 64 inputs across the 8 column folds and its
+    # 64 partial sums across the 8 row folds, so every operand crosses the NoC once: 3 · 4096.
+    costs = evaluate_layers(la, _hw(pe_rows=8, pe_cols=8, glb_kib=2048, rf_bytes=512, dataflow="ws"), "ws")
+    assert costs.noc_words[0, 0] == 3 * 4096
 
 
 def test_fc_layer_at_batch_one_is_dram_bound(sim):
@@ -57,11 +62,12 @@ def test_fc_layer_at_batch_one_is_dram_bound(sim):
 
 
 def test_row_stationary_fills_a_3x3_layer(sim):
-    # conv2_1a (64→64, 3×3, 56×56) on 12×14 row-stationary: 4 channels × 3 filter rows fill the
-    # 12 rows, 56 output rows fold 4× over 14 columns; T = 64 filters · 56 px · 3 taps = 10,752.
-    # cycles = ⌈64/4⌉ · 4 · (10,752 + 12 + 14 − 2) = 689,664.
+    # conv2_1a (64→64, 3×3, 56×56) on 12×14 row-stationary: 3 filter rows × 4 channels fill the
+    # 12 rows (⌈64/4⌉ = 16 row folds), 14 output rows × 1 filter the 14 columns (⌈56/14⌉·64 = 256
+    # column folds); each fold streams T = 56 px · 3 taps = 168 cycles with no fill (multicast):
+    # 16 · 256 · 168 = 688,128 = MACs / 168 PEs exactly (every PE busy).
     rows = {r["layer"]: r for r in sim.report(BASELINE, "resnet18")}
-    assert rows["conv2_1a"]["compute_cycles"] == 689_664
+    assert rows["conv2_1a"]["compute_cycles"] == 688_128 == 64 * 64 * 9 * 56 * 56 // 168
 
 
 def test_energy_table_values():
@@ -91,7 +97,7 @@ def test_doubling_off_chip_bandwidth_never_slows_a_design(sim):
     rng = np.random.default_rng(7)
     checked = 0
     for design in sim.design_space.sample(rng, 60):
-        if design["dram_gbps"] == 128:
+        if design["dram_gbps"] == 256:
             continue
         faster = dict(design, dram_gbps=design["dram_gbps"] * 2)
         try:

@@ -9,7 +9,7 @@ import pytest
 from archgym.errors import ArchGymError, ConfigError
 from archgym.simulator import make_simulator
 from archgym.simulators.accelerator.scalesim_backend import ScaleSimSimulator, parse_compute_report, topology_rows
-from archgym.simulators.accelerator.workloads import load_network
+from archgym.simulators.networks import load_network
 
 
 def test_registered_and_slow():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archgym.errors import UnknownWorkloadError
-from archgym.simulators.accelerator.workloads import NETWORKS, Layer, find_layer, load_network, network_macs
+from archgym.simulators.networks import NETWORKS, Layer, find_layer, load_network, network_macs
 
 # Well-known MAC counts (multiply-accumulates, batch 1).
 PUBLISHED_MACS = {

@@ -1,0 +1,124 @@
+"""Spatial under-use, reuse-driven access counts and size-dependent access energy: hand-derived golden values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from archgym.simulators.accelerator import tables
+from archgym.simulators.accelerator.costmodel import RF_PER_MAC, Hardware, LayerArrays, evaluate_layers, loop_nest
+from archgym.simulators.accelerator.loops import layer_loops, spatial_unrolling
+from archgym.simulators.accelerator.simulator import BASELINE, DNNAccelSimulator
+from archgym.simulators.networks import Layer, find_layer
+from archgym.simulators.systolic import gemm_cycles
+
+
+def _hw(**overrides):
+    return Hardware.from_designs([{**BASELINE, "glb_kib": 2048, "glb_banks": 64, "noc_words": 1024, "dram_gbps": 256, **overrides}])
+
+
+# -- spatial under-use --------------------------------------------------------------------------
+def test_a_3_channel_first_layer_uses_3_of_16_channel_rows():
+    conv1 = find_layer("resnet18:conv1")  # K=64, C=3, 112×112 out, 7×7 filters
+    u = spatial_unrolling(layer_loops(conv1), 16, 16, "ws")
+    assert (int(u["C"]), int(u["K"])) == (3, 16)
+    # 1 row fold × ⌈64/16⌉ = 4 column folds, each streaming T = 112·112·49 = 614,656 pixels × taps,
+    # plus the ws preload + fill + drain 2·16 + 16 − 2 = 46: 4 · 614,702 = 2,458,808 cycles.
+    la = LayerArrays.from_layers([conv1])
+    compute, _, _ = loop_nest(la, _hw(pe_rows=16, pe_cols=16), "ws")
+    assert compute[0, 0] == 4 * (112 * 112 * 49 + 46) == 2_458_808
+    util = conv1.macs() / (2_458_808 * 256)
+    assert util == pytest.approx(3 / 16, rel=1e-3)  # 3 of the 16 rows do useful work
+
+
+def test_mixed_unrolling_fills_what_the_first_loop_leaves():
+    # rs on 12 × 14: 3 filter rows, then ⌊12/3⌋ = 4 channels down the rows; 14 output rows across
+    # the columns leave ⌊14/14⌋ = 1 filter. os on 8 rows with a 7-wide output: OX 7, then OY ⌊8/7⌋ = 1.
+    u = spatial_unrolling(layer_loops(find_layer("resnet18:conv2_1a")), 12, 14, "rs")
+    assert {d: int(u[d]) for d in ("FY", "C", "OY", "K")} == {"FY": 3, "C": 4, "OY": 14, "K": 1}
+    u = spatial_unrolling(layer_loops(find_layer("resnet18:conv5_1b")), 8, 8, "os")
+    assert {d: int(u[d]) for d in ("OX", "OY", "K")} == {"OX": 7, "OY": 1, "K": 8}
+
+
+def test_gemm_like_layers_keep_scalesims_systolic_cycles():
+    # A fully-connected layer's loops are one GEMM (OX = M tokens, K = N, C = Kred), so the loop-nest
+    # timing is the shared systolic formula that equals SCALE-Sim's demand matrices.
+    layer = Layer("g", "gemm", K=200, C=96, Y=50)
+    la = LayerArrays.from_layers([layer])
+    for df in ("os", "ws", "is"):
+        for rows, cols in ((8, 8), (16, 32), (12, 14)):
+            compute, _, _ = loop_nest(la, _hw(pe_rows=rows, pe_cols=cols), df)
+            assert compute[0, 0] == gemm_cycles(50, 200, 96, rows, cols, df)
+
+
+# -- reuse-driven access counts on a small layer, per dataflow ----------------------------------
+# K = C = 4, 4 × 4 outputs, 3 × 3 filters, stride 1 (6 × 6 input), on a 4 × 4 array. MACs = 2304.
+SMALL = Layer("small", "conv", K=4, C=4, Y=4, X=4, R=3, S=3)
+# dataflow: (compute cycles, GLB words read into the array, words written back) with 16-byte RFs
+# (4 words a half: too small to keep a fold's words for the next fold, except rs' 3 inputs per PE).
+GOLDEN_SMALL_RF = {
+    # ws: C 4 × K 4 fill the array, one fold of T = 16 px · 9 taps = 144; reads = weights 144 +
+    # inputs 4·6·6 = 144; writes = outputs 64; cycles 2·4 + 4 − 2 + 144 = 154.
+    "ws": (154, 288, 64),
+    # os: OX 4 down the rows (OY 1 more fits in ⌊4/4⌋ = 1), K 4 across: 4 folds (one per output row)
+    # of T = C·9 = 36, cycles 4 · (36 + 4 + 4 − 2) = 168. Each fold needs all 144 weights and 4 channels
+    # × 3 × 6 input rows = 72 inputs; but an output-stationary PE can keep its output of all 4 folds
+    # (4 words ≤ 4) while the weights stream once in reduction chunks: 144 + 4 · 72 = 432; writes 64.
+    "os": (168, 432, 64),
+    # is: C 4 down, OX 4 across: 4 folds of T = K·9 = 36, each reading 144 weights and 72 inputs, no
+    # room to keep the 36 weights a PE needs: 4 · 216 = 864; writes 64; cycles 4·(2·4 + 4 − 2 + 36) = 184.
+    "is": (184, 864, 64),
+    # rs: FY 3 then C 1 down, OY 4 then K 1 across: 4 · 4 = 16 folds of T = OX·FX = 12 (cycles 192).
+    # Weights: 9 a fold, 144. Inputs: a PE holds 36 / 12 = 3 ≤ 4, so a channel's 6 × 6 plane is read
+    # once for the 4 filter folds: 4 · 36 = 144. Partial sums: 4 per PE ≤ 4 stay in the RF across
+    # the 4 channel folds, so outputs are written once (64) and never read back: 144 + 144 = 288.
+    "rs": (192, 288, 64),
+}
+# With 512-byte RFs (128 words a half) is also keeps its weights (36 per PE) across the 4 pixel
+# folds: 144 weights + 288 inputs = 432 reads; ws, os and rs are as above.
+GOLDEN_BIG_RF = {"ws": (154, 288, 64), "os": (168, 432, 64), "is": (184, 432, 64), "rs": (192, 288, 64)}
+
+
+@pytest.mark.parametrize("dataflow", sorted(GOLDEN_SMALL_RF))
+def test_small_layer_traffic_per_dataflow(dataflow):
+    la = LayerArrays.from_layers([SMALL])
+    for rf_bytes, golden in ((16, GOLDEN_SMALL_RF), (512, GOLDEN_BIG_RF)):
+        compute, reads, writes = loop_nest(la, _hw(pe_rows=4, pe_cols=4, rf_bytes=rf_bytes), dataflow)
+        assert (int(compute[0, 0]), int(reads[0, 0]), int(writes[0, 0])) == golden[dataflow], rf_bytes
+
+
+@pytest.mark.parametrize("dataflow", sorted(GOLDEN_SMALL_RF))
+def test_register_file_accesses_follow_the_stationary_operand(dataflow):
+    # RF accesses = per-MAC operand traffic (stationary input operand 0, streamed input 1, partial
+    # sum 2) + every word that enters or leaves the array through the RF.
+    la = LayerArrays.from_layers([SMALL])
+    hw = _hw(pe_rows=4, pe_cols=4, dataflow=dataflow, rf_bytes=16)
+    costs = evaluate_layers(la, hw, dataflow)
+    _, reads, writes = GOLDEN_SMALL_RF[dataflow]
+    per_mac = {"ws": 1 + 2, "os": 1 + 1 + 2, "is": 1 + 2, "rs": 1 + 2}[dataflow]
+    assert RF_PER_MAC[dataflow] == per_mac
+    e_rf = tables.e_rf_word(16, 16, False)
+    assert costs.energy_pj["rf"][0, 0] == pytest.approx((per_mac * 2304 + reads + writes) * e_rf)
+
+
+# -- access energy grows with the memory -------------------------------------------------------
+def test_access_energy_depends_on_memory_size():
+    # Horowitz fit E64(S) = 1.27 + 3.09·√(S/KiB) pJ at the GLB's total size; 16-bit word = E64/4.
+    assert tables.e_glb_word(64 * 1024, 16) == pytest.approx((1.27 + 3.09 * 8) / 4)  # 6.4975 pJ
+    assert tables.e_glb_word(1024 * 1024, 16) == pytest.approx((1.27 + 3.09 * 32) / 4)  # 25.0 pJ
+    # Flip-flop RF: 0.887 pJ per 16-bit word at 512 B, linear in size: 64 B → 0.111 pJ.
+    assert tables.e_rf_word(64, 16, False) == pytest.approx(tables.MAC16_PJ / 8)
+    # The model charges the GLB at its total size: 4× the buffer, same accesses → 2× the per-access cost + 1.27/4 offset.
+    la = LayerArrays.from_layers([SMALL])
+    small, big = (evaluate_layers(la, _hw(pe_rows=4, pe_cols=4, glb_kib=k, dataflow="ws"), "ws") for k in (64, 256))
+    acc_small = small.glb_accesses[0, 0]
+    assert acc_small == big.glb_accesses[0, 0]
+    assert small.energy_pj["glb"][0, 0] == pytest.approx(acc_small * tables.e_glb_word(64 * 1024, 16))
+    assert big.energy_pj["glb"][0, 0] == pytest.approx(acc_small * tables.e_glb_word(256 * 1024, 16))
+
+
+def test_energy_moves_with_array_size_and_dataflow():
+    sim = DNNAccelSimulator()
+    grid = [dict(BASELINE, pe_rows=s, pe_cols=s, dataflow=df) for s in (8, 16, 32) for df in ("ws", "os", "rs")]
+    energy = np.array([m["energy_uj"] for m in sim.evaluate_batch(grid, "resnet18")])
+    assert len(set(np.round(energy, 3))) == len(grid)  # every design has its own energy
