@@ -82,37 +82,55 @@ def reference_tasks(
     comm: int = 1,
     storage: int = 3,
     slot_s: float = 0.01,
+    rejected: dict[int, str] | None = None,
 ) -> list[RefTask]:
     """Periodic tasks of an ordered demand set, on physical qubits, as the reference builds them.
 
+    Args:
+        rejected: when given, a demand that cannot be served (F_min out of reach, mixed link
+            lengths, rate not strictly below what its protocol sustains) is left out and its
+            reason recorded here; when ``None`` such a demand raises.
+
     Raises:
-        ValueError: a demand whose path cannot reach ``fmin``, whose path mixes link lengths, or
-            whose rate is not strictly below what its protocol sustains.
+        ValueError: a demand that cannot be served, naming it and why (``rejected is None``).
     """
     tasks: list[RefTask] = []
     qubits = _qubits(graph, comm, storage)
     for k, d in enumerate(demands):
-        path = nx.shortest_path(graph, d.src, d.dst)
-        lengths = {float(graph.edges[u, v]["length_km"]) for u, v in zip(path, path[1:])}
-        if len(lengths) != 1:
-            raise ValueError(f"demand {k} ({d.src}->{d.dst}): the reference protocol search needs equal link lengths, got {sorted(lengths)} km")
-        placed = protocol_task(len(path) - 1, fmin, lengths.pop(), link_model, comm, storage, slot_s)
-        if placed is None:
-            raise ValueError(f"demand {k} ({d.src}->{d.dst}): no protocol reaches F_min={fmin:g} over {len(path) - 1} hop(s)")
-        if not sustains(placed.c, d.rate, slot_s):
-            raise ValueError(
-                f"demand {k} ({d.src}->{d.dst}): rate {d.rate:g} pairs/s is not strictly below the "
-                f"{max_rate(placed.c, slot_s):g} pairs/s its {placed.c}-slot protocol sustains"
-            )
-        p = math.ceil(1.0 / d.rate / slot_s)
-        name = f"S={d.src}, D={d.dst}, F={fmin}, R={d.rate}, ID={k}"
-        ivs = {}
-        for label, iv in placed.intervals.items():
-            pos, q = label.split("-")
-            ivs[f"{path[int(pos)]}-{q}"] = iv
-        tasks.append(RefTask(name, p, placed.c, ivs))
+        try:
+            task = _task(graph, k, d, fmin, link_model, comm, storage, slot_s)
+        except ValueError as exc:
+            if rejected is None:
+                raise
+            rejected[k] = str(exc)
+            continue
+        tasks.append(task)
         tasks = rebalance(tasks, qubits)
     return tasks
+
+
+def _task(graph: nx.Graph, k: int, d: RefDemand, fmin: float, link_model: str, comm: int, storage: int, slot_s: float) -> RefTask:
+    path = nx.shortest_path(graph, d.src, d.dst)
+    lengths = {float(graph.edges[u, v]["length_km"]) for u, v in zip(path, path[1:])}
+    length = next(iter(lengths))
+    if len(lengths) != 1:
+        raise ValueError(f"demand {k} ({d.src}->{d.dst}): the reference protocol search needs equal link lengths, got {sorted(lengths)} km")
+    placed = protocol_task(len(path) - 1, fmin, length, link_model, comm, storage, slot_s)
+    if placed is None:
+        raise ValueError(f"demand {k} ({d.src}->{d.dst}): no protocol reaches F_min={fmin:g} over {len(path) - 1} hop(s)")
+    if not sustains(placed.c, d.rate, slot_s):
+        raise ValueError(
+            f"demand {k} ({d.src}->{d.dst}): rate {d.rate:g} pairs/s is not strictly below the "
+            f"{max_rate(placed.c, slot_s):g} pairs/s its {placed.c}-slot protocol sustains"
+        )
+    p = math.ceil(1.0 / d.rate / slot_s)
+    name = f"S={d.src}, D={d.dst}, F={fmin}, R={d.rate}, ID={k}"
+    ivs = {}
+    for label, iv in placed.intervals.items():
+        pos, q = label.split("-")
+        ivs[f"{path[int(pos)]}-{q}"] = iv
+    proto = esss_protocol(len(path) - 1, fmin, _menu(length, link_model), comm, storage)
+    return RefTask(name, p, placed.c, ivs, k, len(path) - 1, proto.F)
 
 
 def run_reference(tasks: Sequence[RefTask], scheduler: str, slot_s: float = 0.01) -> RefResult:

@@ -28,11 +28,11 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-__all__ = ["REF_SCHEDULERS", "RefResult", "RefTask", "admit", "rebalance"]
+__all__ = ["REF_SCHEDULERS", "RefResult", "RefTask", "admit", "rebalance", "schedule", "verify_groups"]
 
 #: reference scheduler names → this module's keys
 REF_SCHEDULERS: tuple[str, ...] = ("pts_np_edf", "rcpsp_np_fpr", "rcpsp_np_edf")
@@ -47,12 +47,18 @@ class RefTask:
         p: period, slots.
         c: length, slots.
         intervals: per qubit label, busy ``(begin, end)`` intervals relative to the start.
+        key: the demand's index in its demand set.
+        hops: path length in links.
+        fidelity: delivered fidelity (Werner algebra).
     """
 
     name: str
     p: int
     c: int
     intervals: dict[str, tuple[tuple[int, int], ...]]
+    key: int = -1
+    hops: int = 0
+    fidelity: float = 0.0
 
     def utilisation(self, qubit: str) -> float:
         return sum(e - b for b, e in self.intervals.get(qubit, ())) / self.p
@@ -89,7 +95,7 @@ def rebalance(tasks: Sequence[RefTask], qubits: Sequence[str]) -> list[RefTask]:
             for (vu, v), (_, q) in zip(tru, ru):
                 mapping[v] = q
                 util[q] += vu
-        out.append(RefTask(t.name, t.p, t.c, {mapping[q]: iv for q, iv in t.intervals.items()}))
+        out.append(replace(t, intervals={mapping[q]: iv for q, iv in t.intervals.items()}))
     return out
 
 
@@ -344,3 +350,36 @@ def admit(tasks: Sequence[RefTask], scheduler: str, slot_s: float = 0.01) -> Ref
             if change:
                 jitter = max(jitter, float(np.var(change)))
     return RefResult(tuple(kept), tuple(tuple(g) for g in last), throughput, wcrt, jitter)
+
+
+def verify_groups(groups: Sequence[Sequence[Entry]], one_processor: bool = False) -> None:
+    """Check a reference schedule: every instance inside its window, ``c`` slots, no qubit used twice.
+
+    Args:
+        groups: the schedule (see :func:`schedule`).
+        one_processor: also forbid any two instances overlapping in time (PTS).
+
+    Raises:
+        ScheduleViolation: naming the first violation.
+    """
+    from archgym.simulators.qnet.verify import ScheduleViolation
+
+    busy: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    if one_processor:
+        runs = sorted((s, e, f"{t.name}|{n}") for g in groups for s, e, t, n in g)
+        for (_, e1, n1), (b2, _, n2) in zip(runs, runs[1:]):
+            if b2 < e1:
+                raise ScheduleViolation(f"{n1} and {n2} overlap on the one processor at slot {b2}")
+    for group in groups:
+        for s, e, t, n in group:
+            if s < n * t.p or e > (n + 1) * t.p:
+                raise ScheduleViolation(f"{t.name} instance {n} runs [{s}, {e}) outside its window [{n * t.p}, {(n + 1) * t.p})")
+            if e - s != t.c:
+                raise ScheduleViolation(f"{t.name} instance {n} runs {e - s} slots, not c={t.c}")
+            for q, iv in t.intervals.items():
+                busy[q].extend((b + s, e2 + s, f"{t.name}|{n}") for b, e2 in iv)
+    for q, ivs in busy.items():
+        ivs.sort()
+        for (_, e1, n1), (b2, _, n2) in zip(ivs, ivs[1:]):
+            if b2 < e1 and n1 != n2:
+                raise ScheduleViolation(f"qubit {q} used by {n1} and {n2} in slot {b2}")
