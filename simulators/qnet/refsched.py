@@ -161,7 +161,7 @@ def _pts(tasks: Sequence[RefTask]) -> list[Entry] | None:
 def _rcpsp(tasks: Sequence[RefTask], reserve_all: bool) -> list[Entry] | None:
     h = math.lcm(*(t.p for t in tasks))
     occ: dict[str, _Occupation] = defaultdict(_Occupation)
-    release = {k: 0 for k in range(len(tasks))}
+    release: dict[int, float] = {k: 0 for k in range(len(tasks))}
     count = {k: 0 for k in range(len(tasks))}
     last_start = defaultdict(int)
     ready: list[tuple[int, str, int, int]] = []
@@ -222,15 +222,24 @@ def _earliest_fixed(ivs: dict[str, tuple[tuple[int, int], ...]], occ, start: int
 
 
 def _overlaps(ivs, occ, at: int) -> list[int]:
+    """For every busy interval of the task placed at ``at`` that meets an occupied one: how far the
+    earliest-beginning occupied interval it meets extends past the interval's begin."""
     out = []
+    bisect_right = bisect.bisect_right
     for q, iv in ivs.items():
-        if q not in occ:
+        o = occ.get(q)
+        if o is None or not o.begins:
             continue
-        o = occ[q]
+        begins, ends = o.begins, o.ends
+        n = len(begins)
         for b, e in iv:
-            end = o.first_overlap_end(b + at, e + at)
-            if end is not None:
-                out.append(end - (b + at))
+            b += at
+            e += at
+            i = bisect_right(begins, b) - 1
+            if i >= 0 and ends[i] > b:
+                out.append(ends[i] - b)
+            elif i + 1 < n and begins[i + 1] < e:
+                out.append(ends[i + 1] - b)
     return out
 
 
