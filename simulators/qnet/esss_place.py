@@ -8,7 +8,8 @@ This is the mechanism of Skrzypczyk & Wehner's controller (LinkScheduling), re-s
   lasts ``⌈(1/R)/slot⌉`` slots, a swap or a distillation one slot.
 * **ASAP binding** — operations are bound in a post-order walk from the delivering one, each
   operation's inputs sorted by (distance from the leaves in seconds, name), the *later* input
-  visited first. A link generation takes the communication qubit at both ends *and*, from its
+  visited first. A link generation takes a communication qubit at both ends (of several, the
+  choice that can start earliest) *and*, from its
   first slot, a free storage qubit at each end (the one idle longest, first by index); where no
   storage qubit is free the pair stays in the communication qubit, which is then locked until
   the pair is consumed. It starts after the last use of those qubits. A swap acts only on the two
@@ -28,6 +29,7 @@ operation and occupation, as the reference's schedulers see them.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -96,7 +98,7 @@ def _locks(op: _Op, r: str) -> bool:
 
 class _Binder:
     def __init__(self, comm: int, storage: int):
-        self.comm, self.storage = comm, storage
+        self.comm, self.storage = comm, storage  # per node
         self.sched: dict[str, list[tuple[int, _Op]]] = {}
         self._last: dict[str, tuple[int, _Op]] = {}
 
@@ -124,22 +126,34 @@ class _Binder:
             if op.c > 0 and (r not in self._last or end[0] >= self._last[r][0]):
                 self._last[r] = end
 
-    def bind_link(self, op: _Op) -> None:
-        comms = [f"{n}-C0" for n in op.nodes]  # first communication qubit at each end
+    def _link_start(self, comms: tuple[str, ...]) -> float:
+        """Earliest start of a link generation on these communication qubits (inf: one holds a pair)."""
         occupied = [self._last[r][0] for r in comms if r in self._last]
-        start = 0
-        if occupied:
-            for r in comms:
-                last = self.last(r)
-                if last is not None and _locks(last[1], r):
-                    raise _Unplaceable(op.name)
-            e = max(occupied)
-            times = []
-            for r in comms:
-                t, sr = self.storage_for(r)
-                last = self.last(r)
-                times.append(t if sr is not None else (last[0] if last else 0))
-            start = int(max([e, *times])) + 1
+        if not occupied:
+            return 0
+        for r in comms:
+            last = self.last(r)
+            if last is not None and _locks(last[1], r):
+                return math.inf
+        times = []
+        for r in comms:
+            t, sr = self.storage_for(r)
+            last = self.last(r)
+            times.append(t if sr is not None else (last[0] if last else 0))
+        return int(max([*occupied, *times])) + 1
+
+    def bind_link(self, op: _Op) -> None:
+        # every choice of a communication qubit at each end, in order; the earliest start wins
+        best, comms = math.inf, None
+        for choice in itertools.product(*([f"{n}-C{j}" for j in range(self.comm)] for n in op.nodes)):
+            t = self._link_start(choice)
+            if t < best:
+                best, comms = t, choice
+            if t == 0:
+                break
+        if comms is None:
+            raise _Unplaceable(op.name)
+        start = int(best)
         resources = list(comms)
         mapping: dict[str, tuple[float, str]] = {}
         for r in comms:

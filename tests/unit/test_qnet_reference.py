@@ -217,3 +217,10 @@ def test_calibration_rows_all_72():
         assert r.c_match and r.admitted == r.admitted_ref, r
         assert r.throughput == pytest.approx(r.throughput_ref) and r.latency == pytest.approx(r.latency_ref), r
         assert r.jitter == pytest.approx(r.jitter_ref, abs=1e-12), r
+
+
+def test_two_communication_qubits_match_the_reference():
+    # lengths read from the reference code run on a line with 2 communication qubits per node
+    # (its ASAP binding tries every pair of communication qubits and keeps the earliest start)
+    assert [protocol_task(h, 0.6, comm=2).c for h in range(1, 5)] == [2, 5, 9, 9]
+    assert [protocol_task(h, 0.75, comm=2).c for h in range(1, 5)] == [4, 9, 39, 58]
