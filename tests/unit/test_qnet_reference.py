@@ -224,3 +224,29 @@ def test_two_communication_qubits_match_the_reference():
     # (its ASAP binding tries every pair of communication qubits and keeps the earliest start)
     assert [protocol_task(h, 0.6, comm=2).c for h in range(1, 5)] == [2, 5, 9, 9]
     assert [protocol_task(h, 0.75, comm=2).c for h in range(1, 5)] == [4, 9, 39, 58]
+
+
+# --- qualitative properties on the reference controller ------------------------------------------
+
+
+def _ref_metrics(workload: str, scheduler: str) -> dict[str, float]:
+    sim = QNetSimulator()  # verify=True: every schedule passes the verifier or the call raises
+    return sim.evaluate({**sim.default_design(), "scheduler": scheduler}, workload)
+
+
+def test_reference_star_schedulers_tie():
+    # the hub's one communication qubit serialises every protocol: nothing runs in parallel
+    for seed in (1, 2):
+        ms = [_ref_metrics(f"star-f0.6-load20-s{seed}-ref", s) for s in ("pts_np_edf", "rcpsp_np_fpr", "rcpsp_np_edf")]
+        assert ms[0]["throughput_pairs_s"] == ms[1]["throughput_pairs_s"] == ms[2]["throughput_pairs_s"]
+        assert ms[0]["admitted_fraction"] == ms[1]["admitted_fraction"] == ms[2]["admitted_fraction"]
+
+
+@pytest.mark.slow
+def test_reference_symmetric_rcpsp_beats_pts_on_average():
+    pts, rcpsp = [], []
+    for seed in (1, 2, 3):
+        w = f"symmetric-f0.6-load20-s{seed}-ref"
+        pts.append(_ref_metrics(w, "pts_np_edf")["throughput_pairs_s"])
+        rcpsp.append(_ref_metrics(w, "rcpsp_np_edf")["throughput_pairs_s"])
+    assert sum(rcpsp) >= sum(pts)
