@@ -131,9 +131,21 @@ def _end_nodes(network: str) -> set[int]:
     return {v for v, data in g.nodes(data=True) if data.get("end_node")}
 
 
-@functools.lru_cache(maxsize=64)
 def load_demand_file(path: str, key: str | None = None) -> DemandFile:
-    """Read and validate a demand-set file (or one entry of the reference's calibration file)."""
+    """Read and validate a demand-set file (or one entry of the reference's calibration file).
+
+    Parsed files are memoised by path, key, size and modification time (an edited file is re-read).
+    """
+    try:
+        st = Path(path).stat()
+        stamp = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        stamp = None
+    return _load(path, key, stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _load(path: str, key: str | None, stamp: tuple[int, int] | None) -> DemandFile:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
