@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 RATES: tuple[float, ...] = tuple(100.0 / 2**i for i in range(10))
 REFERENCE_POLICY = {"link_policy": "just_enough", "distillation": "auto", "comm": 1, "storage": 3, "slot_s": 0.01}
 _MAX_DRAWS = 20000
+#: networks up to this many nodes (the four small ones) use the reference's synthesis; larger ones
+#: (SURFnet, paths up to 12 hops) the extended model's, whose search does not grow with the path
+_REFERENCE_MAX_NODES = 16
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def path_lengths(graph: nx.Graph, path: tuple[int, ...]) -> tuple[float, ...]:
 def _task_length(graph: nx.Graph, path: tuple[int, ...], fmin: float, link_model: str) -> int | None:
     """The task length the reference controller gives a path (``None``: F_min out of reach)."""
     lengths = path_lengths(graph, path)
-    if len(graph) <= 16 and len(set(lengths)) == 1:
+    if len(graph) <= _REFERENCE_MAX_NODES and len(set(lengths)) == 1:
         from archgym.simulators.qnet.reference import protocol_task
 
         placed = protocol_task(len(lengths), fmin, lengths[0], link_model, REFERENCE_POLICY["comm"], REFERENCE_POLICY["storage"], REFERENCE_POLICY["slot_s"])
