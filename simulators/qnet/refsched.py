@@ -190,7 +190,7 @@ def _rcpsp(tasks: Sequence[RefTask], reserve_all: bool) -> list[Entry] | None:
         t = tasks[k]
         a = n * t.p
         earliest = max(a, last_start[k])
-        start = _earliest_fixed(ivs[k], occ, earliest) if reserve_all else _earliest_profile(ivs[k], occ, a, earliest)
+        start = _earliest_fixed(ivs[k], t.c, occ, earliest) if reserve_all else _earliest_profile(ivs[k], occ, a, earliest)
         if start + t.c > d:
             return None
         last_start[k] = start
@@ -208,8 +208,8 @@ def _rcpsp(tasks: Sequence[RefTask], reserve_all: bool) -> list[Entry] | None:
     return out
 
 
-def _earliest_fixed(ivs: dict[str, tuple[tuple[int, int], ...]], occ, start: int) -> int:
-    c = ivs and max(e for iv in ivs.values() for _, e in iv)
+def _earliest_fixed(ivs: dict[str, tuple[tuple[int, int], ...]], c: int, occ, start: int) -> int:
+    """First start ``>= start`` where every qubit of the task is free for its whole ``c`` slots (FPR)."""
     while True:
         dist = 0
         for q in ivs:
@@ -244,6 +244,8 @@ def _overlaps(ivs, occ, at: int) -> list[int]:
 
 
 def _earliest_profile(ivs, occ, release: int, earliest: int) -> int:
+    """First start where the task's per-qubit intervals are free (EDF): the search begins at the
+    release shifted by the largest overlap found at ``earliest`` and steps by the smallest."""
     offset = max([0, *_overlaps(ivs, occ, earliest)])
     while True:
         dists = _overlaps(ivs, occ, release + offset)
