@@ -17,9 +17,10 @@ The calibration file of the reference (``demand_sets_seed1.json``: keys
 ``"<network>,<F_min>,<load>,<seed>"``, each an ordered list with ``src``, ``dst``, ``rate``, ``p``
 and ``c``) loads directly: ``file:demand_sets_seed1.json#line,0.6,10,1`` (``symm`` and ``H`` are
 read as ``symmetric`` and ``h``; a demand's ``c`` is checked against the synthesised protocol).
-:func:`convert_calibration` writes one of its entries in the format above::
+:func:`convert_calibration` (and the one-line converter :mod:`archgym.simulators.qnet.convert`) writes
+one of its entries in the format above::
 
-    python -m archgym.simulators.qnet.demandfile demand_sets_seed1.json "line,0.6,10,1" > line.json
+    python -m archgym.simulators.qnet.convert demand_sets_seed1.json "line,0.6,10,1" > line.json
 
 A malformed file raises :class:`~archgym.errors.UnknownWorkloadError` in one line naming the file,
 the demand and the field at fault.
@@ -30,7 +31,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,8 +199,3 @@ def convert_calibration(path: str, key: str) -> dict[str, Any]:
         "length_km": f.length_km,
         "demands": [{"src": d.src, "dst": d.dst, "rate": d.rate} for d in f.demands],
     }
-
-
-if __name__ == "__main__":  # pragma: no cover - the one-line converter
-    json.dump(convert_calibration(sys.argv[1], sys.argv[2]), sys.stdout, indent=1)
-    sys.stdout.write("\n")

@@ -105,7 +105,7 @@ class QNetSimulator(Simulator):
     """
 
     name = "qnet"
-    version = "1"
+    version = "2"  # 2: demand generation with the reference's task lengths and strict rate cut-off; -ref/file: workloads
     design_space = ParameterSpace(
         {
             "scheduler": Categorical(SCHEDULERS),
