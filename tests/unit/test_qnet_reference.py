@@ -250,3 +250,12 @@ def test_reference_symmetric_rcpsp_beats_pts_on_average():
         pts.append(_ref_metrics(w, "pts_np_edf")["throughput_pairs_s"])
         rcpsp.append(_ref_metrics(w, "rcpsp_np_edf")["throughput_pairs_s"])
     assert sum(rcpsp) >= sum(pts)
+
+
+def test_converter_main(capsys):
+    from archgym.simulators.qnet.convert import main
+
+    assert main([CAL, "H,0.75,10,1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["network"] == "h" and out["fmin"] == 0.75 and len(out["demands"]) == 20
+    assert main([CAL]) == 2
