@@ -16,6 +16,8 @@ import time
 
 from archgym.simulators.qnet.controller import Policy, run_controller, schedule_metrics
 from archgym.simulators.qnet.demands import generate_demands
+from archgym.simulators.qnet.esss import _searcher, esss_protocol
+from archgym.simulators.qnet.reference import protocol_task
 from archgym.simulators.qnet.synthesis import synthesise
 from archgym.simulators.qnet.topology import build_topology
 
@@ -30,7 +32,8 @@ SCHEDULERS = ("pts_np_edf", "rcpsp_np_edf", "rcpsp_np_fpr", "rcpsp_p_edf")
 
 
 def one(topology: str, fmin: float, load: float, model: str, scheduler: str, seed: int) -> tuple[float, dict, int]:
-    synthesise.cache_clear()
+    for cache in (synthesise, protocol_task, esss_protocol, _searcher):  # the generator uses the reference's
+        cache.cache_clear()
     t0 = time.perf_counter()
     g = build_topology(topology)
     demands = generate_demands(g, fmin, load, seed, model)

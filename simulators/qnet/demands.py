@@ -3,19 +3,22 @@
 Demands are drawn until their rates add up to at least the target load. Each demand takes a
 uniformly random ordered pair of distinct end nodes, routed on the fewest hops; if no protocol
 reaches F_min on that path the demand is dropped and another drawn. Its rate is drawn uniformly
-among ``100/2^i`` pairs/s (i = 0 … 9) that its protocol can sustain (period ≥ task length) and that
-are no larger than the load still missing; if none is, the smallest sustainable rate is taken, so
-the total may overshoot slightly.
+among ``100/2^i`` pairs/s (i = 0 … 9) *strictly below* what its protocol sustains,
+``1/(c·slot)`` (the reference's cut-off: a 2-slot task may ask 25 pairs/s, not 50), and no
+larger than the load still missing; if none is, the smallest sustainable rate is taken, so the
+total may overshoot slightly.
 
-The protocols used to judge feasibility and sustainable rates are those of the *reference
-controller* (10 ms slots, just-enough link points, automatic distillation, 1 + 3 qubits per node), so a
-workload's demand set does not depend on the design under evaluation.
+The protocols that decide feasibility and ``c`` are the reference's (10 ms slots, 1 + 3 qubits per
+node): ESSS synthesis and placement (:func:`~archgym.simulators.qnet.reference.protocol_task`) on
+the small networks, whose links all have one length; on SURFnet, whose paths are long, the
+extended model's synthesis (:func:`~archgym.simulators.qnet.synthesis.synthesise`). A workload's
+demand set therefore does not depend on the design under evaluation. The random stream is this
+module's own (a seeded numpy Generator); what matches the reference is the distribution.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
 import networkx as nx
@@ -31,6 +34,9 @@ logger = logging.getLogger(__name__)
 RATES: tuple[float, ...] = tuple(100.0 / 2**i for i in range(10))
 REFERENCE_POLICY = {"link_policy": "just_enough", "distillation": "auto", "comm": 1, "storage": 3, "slot_s": 0.01}
 _MAX_DRAWS = 20000
+#: networks up to this many nodes (the four small ones) use the reference's synthesis; larger ones
+#: (SURFnet, paths up to 12 hops) the extended model's, whose search does not grow with the path
+_REFERENCE_MAX_NODES = 16
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,18 @@ class Demand:
 def path_lengths(graph: nx.Graph, path: tuple[int, ...]) -> tuple[float, ...]:
     """Link lengths along a path, km."""
     return tuple(float(graph.edges[u, v]["length_km"]) for u, v in zip(path, path[1:]))
+
+
+def _task_length(graph: nx.Graph, path: tuple[int, ...], fmin: float, link_model: str) -> int | None:
+    """The task length the reference controller gives a path (``None``: F_min out of reach)."""
+    lengths = path_lengths(graph, path)
+    if len(graph) <= _REFERENCE_MAX_NODES and len(set(lengths)) == 1:
+        from archgym.simulators.qnet.reference import protocol_task
+
+        placed = protocol_task(len(lengths), fmin, lengths[0], link_model, REFERENCE_POLICY["comm"], REFERENCE_POLICY["storage"], REFERENCE_POLICY["slot_s"])
+        return None if placed is None else placed.c
+    syn = synthesise(lengths, fmin, link_model=link_model, **REFERENCE_POLICY)
+    return None if syn.task is None else syn.task.c
 
 
 def generate_demands(graph: nx.Graph, fmin: float, load: float, seed: int, link_model: str) -> tuple[Demand, ...]:
@@ -92,9 +110,9 @@ def generate_demands(graph: nx.Graph, fmin: float, load: float, seed: int, link_
         src, dst = ends[i], ends[j]
         if (src, dst) not in cache:
             path = tuple(nx.shortest_path(graph, src, dst))
-            syn = synthesise(path_lengths(graph, path), fmin, link_model=link_model, **REFERENCE_POLICY)
-            ok = syn.task is not None and syn.task.c <= math.ceil(1.0 / (RATES[-1] * slot_s) - 1e-9)
-            cache[src, dst] = (path, syn.task.c) if ok else None
+            c = _task_length(graph, path, fmin, link_model)
+            ok = c is not None and RATES[-1] < 1.0 / (c * slot_s)
+            cache[src, dst] = (path, c) if ok else None
         entry = cache[src, dst]
         if entry is None:
             if len(cache) == n * (n - 1) and all(v is None for v in cache.values()):
@@ -102,7 +120,7 @@ def generate_demands(graph: nx.Graph, fmin: float, load: float, seed: int, link_
                 break
             continue
         path, c = entry
-        sustainable = [r for r in RATES if math.ceil(1.0 / (r * slot_s) - 1e-9) >= c]
+        sustainable = [r for r in RATES if r < 1.0 / (c * slot_s)]
         missing = load - total
         fitting = [r for r in sustainable if r <= missing + 1e-9]
         rate = float(rng.choice(fitting)) if fitting else min(sustainable)

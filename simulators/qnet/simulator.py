@@ -28,8 +28,17 @@ that deliver nothing, 1, min; 0 unless the workload asks for stochastic executio
 Baseline: RCPSP-NP-EDF, 10 ms slots, no pre-emption, admission in drawn order, just-enough link
 points, automatic distillation, 1 + 3 qubits per node (the reference's best scheduler and node model).
 
-Workloads: ``<topology>-f<F_min>-load<pairs/s>[-s<seed>][-km<length>][-nv|-fut][-stoch]`` (see
-:mod:`archgym.simulators.qnet.workload`), e.g. ``symmetric-f0.6-load50``.
+Workloads: ``<topology>-f<F_min>-load<pairs/s>[-s<seed>][-km<length>][-nv|-fut][-stoch|-ref]`` (see
+:mod:`archgym.simulators.qnet.workload`), e.g. ``symmetric-f0.6-load50``, or ``file:<path>[#<key>]``,
+an ordered demand set from a file (:mod:`archgym.simulators.qnet.demandfile`).
+
+Two controllers: ``-ref`` and ``file:`` workloads run the **reference controller**
+(:mod:`archgym.simulators.qnet.reference`), which reproduces Skrzypczyk & Wehner's numbers point
+for point (ESSS protocols, their qubit placement, label rebalancing, time-driven PTS and RCPSP
+schedulers); it honours ``scheduler`` (``pts_np_edf``, ``rcpsp_np_edf``, ``rcpsp_np_fpr``),
+``slot_ms``, ``admission_order``, ``comm_qubits`` and ``storage_qubits``; a design asking
+``rcpsp_p_edf`` or a ``link_policy``/``distillation`` other than ``just_enough``/``auto`` is
+infeasible there. The other workloads run the **extended model** below, where every knob acts.
 
 Default objective: maximise ``throughput_pairs_s / load + admitted_fraction`` subject to
 ``latency_s <= latency_target_s`` (4.0 s by default: every response time is below the longest
@@ -55,10 +64,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from archgym.errors import InfeasibleDesign
 from archgym.objective import Constrained, Objective, Weighted
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.qnet.controller import ADMISSION_ORDERS, Policy, run_controller, schedule_metrics
+from archgym.simulators.qnet.demandfile import PREFIX, load_demand_file, parse_file_workload
 from archgym.simulators.qnet.demands import Demand, generate_demands
+from archgym.simulators.qnet.reference import RefDemand, reference_tasks
+from archgym.simulators.qnet.refsched import REF_SCHEDULERS, admit, verify_groups
 from archgym.simulators.qnet.schedulers import SCHEDULERS
 from archgym.simulators.qnet.stochastic import play
 from archgym.simulators.qnet.synthesis import DISTILLATION_CHOICES, LINK_POLICIES
@@ -92,7 +105,7 @@ class QNetSimulator(Simulator):
     """
 
     name = "qnet"
-    version = "1"
+    version = "2"  # 2: demand generation with the reference's task lengths and strict rate cut-off; -ref/file: workloads
     fidelity = "deterministic"
     design_space = ParameterSpace(
         {
@@ -122,6 +135,8 @@ class QNetSimulator(Simulator):
         "symmetric-f0.8-load20",
         "symmetric-f0.6-load50-stoch",
         "surfnet-f0.98-load20",
+        "symmetric-f0.6-load50-ref",
+        "line-f0.75-load20-ref",
     )
 
     def __init__(self, latency_target_s: float = 4.0, repetitions: int = 16, verify: bool = True):
@@ -149,6 +164,9 @@ class QNetSimulator(Simulator):
         """Accept any workload of the syntax ``{SYNTAX}``; raise a clear error otherwise."""
         if workload is None:
             return self.default_workload
+        if isinstance(workload, str) and workload.startswith(PREFIX):
+            load_demand_file(*parse_file_workload(workload))
+            return workload
         parse_workload(workload)
         return workload
 
@@ -156,15 +174,22 @@ class QNetSimulator(Simulator):
 
     def fidelity_of(self, workload: str) -> str:
         """``"stochastic"`` for ``-stoch`` workloads (schedules played forward), else ``"deterministic"``."""
-        return "stochastic" if parse_workload(self.check_workload(workload)).stochastic else "deterministic"
+        workload = self.check_workload(workload)
+        if workload.startswith(PREFIX):  # a demand file is replayed by the deterministic controller
+            return "deterministic"
+        return "stochastic" if parse_workload(workload).stochastic else "deterministic"
 
     def default_objective(self, workload: str | None = None) -> Objective:
         """Maximise ``throughput/load + admitted_fraction`` under ``latency_s <= latency_target_s``."""
-        spec = parse_workload(self.check_workload(workload))
+        workload = self.check_workload(workload)
+        if workload.startswith(PREFIX):
+            load = sum(d.rate for d in load_demand_file(*parse_file_workload(workload)).demands)
+        else:
+            load = parse_workload(workload).load
         base = Weighted(
             {"throughput_pairs_s": 1.0, "admitted_fraction": 1.0},
             {"throughput_pairs_s": "max", "admitted_fraction": "max"},
-            {"throughput_pairs_s": spec.load},
+            {"throughput_pairs_s": load},
         )
         return Constrained(base, {"latency_s": ("<=", self.latency_target_s)})
 
@@ -187,8 +212,14 @@ class QNetSimulator(Simulator):
         return _demand_set(parse_workload(workload))
 
     def _evaluate(self, design: Design, workload: str) -> dict[str, float]:
+        if workload.startswith(PREFIX):
+            f = load_demand_file(*parse_file_workload(workload))
+            return self._reference(design, _graph(f.network, f.length_km), f.demands, f.fmin, "nv")
         spec = parse_workload(workload)
         graph = _graph(spec.topology, spec.length_km)
+        if spec.reference:
+            demands = [RefDemand(d.src, d.dst, d.rate) for d in _demand_set(spec)]
+            return self._reference(design, graph, demands, spec.fmin, spec.link_model)
         result = run_controller(graph, _demand_set(spec), self.policy(design), spec.link_model, self.verify)
         out = schedule_metrics(result)
         if spec.stochastic:
@@ -198,3 +229,39 @@ class QNetSimulator(Simulator):
             out["fidelity"] = outcome.fidelity
             out["deadline_miss_fraction"] = outcome.miss_fraction
         return out
+
+    def _reference(self, design: Design, graph, demands, fmin: float, link_model: str) -> dict[str, float]:
+        """Evaluate with the reference controller (see the module docstring)."""
+        for knob, allowed in (("link_policy", ("just_enough",)), ("distillation", ("auto",)), ("scheduler", REF_SCHEDULERS)):
+            if design[knob] not in allowed:
+                raise InfeasibleDesign(
+                    f"the reference controller has no {knob}={design[knob]!r} (allowed: {', '.join(allowed)}); "
+                    "use a generated workload without '-ref' for the extended model"
+                )
+        slot_s = float(design["slot_ms"]) / 1000.0  # type: ignore[arg-type]
+        rejected: dict[int, str] = {}
+        tasks = reference_tasks(
+            graph, demands, fmin, link_model=link_model, comm=int(design["comm_qubits"]),  # type: ignore[arg-type]
+            storage=int(design["storage_qubits"]), slot_s=slot_s, rejected=rejected,  # type: ignore[arg-type]
+        )
+        order = {
+            "drawn": lambda t: t.key,
+            "rate_desc": lambda t: (t.p, t.key),
+            "rate_asc": lambda t: (-t.p, t.key),
+            "hops_asc": lambda t: (t.hops, t.key),
+            "hops_desc": lambda t: (-t.hops, t.key),
+            "utilisation_asc": lambda t: (t.c / t.p, t.key),
+        }[str(design["admission_order"])]
+        tasks = sorted(tasks, key=order)
+        result = admit(tasks, str(design["scheduler"]), slot_s)
+        if self.verify:
+            verify_groups(result.groups, one_processor=design["scheduler"] == "pts_np_edf")
+        fids = [tasks[k].fidelity for k in result.admitted]
+        return {
+            "throughput_pairs_s": result.throughput_pairs_s,
+            "latency_s": result.latency_s,
+            "jitter_s2": result.jitter_s2,
+            "admitted_fraction": len(result.admitted) / len(demands) if demands else 0.0,
+            "fidelity": float(np.mean(fids)) if fids else 0.0,
+            "deadline_miss_fraction": 0.0,
+        }

@@ -1,4 +1,4 @@
-"""Workload strings: ``<topology>-f<F_min>-load<pairs/s>[-s<seed>][-km<length>][-nv|-fut][-stoch]``.
+"""Workload strings: ``<topology>-f<F_min>-load<pairs/s>[-s<seed>][-km<length>][-nv|-fut][-stoch|-ref]``, or ``file:<path>[#<key>]``.
 
 * ``topology`` — ``line``, ``star``, ``h``, ``symmetric`` or ``surfnet``;
 * ``f<F_min>`` — minimum delivered fidelity of every demand, in (0.5, 1);
@@ -8,7 +8,13 @@
 * ``nv`` / ``fut`` — link model: hardware-validated NV points or futuristic (0.999, 1400/s);
   default NV on the small networks and futuristic on SURFnet, as in the reference;
 * ``stoch`` — play the schedule forward stochastically (geometric link-generation attempts,
-  T2 dephasing, probabilistic distillation) instead of assuming every instance succeeds.
+  T2 dephasing, probabilistic distillation) instead of assuming every instance succeeds;
+* ``ref`` — run the reference controller (:mod:`archgym.simulators.qnet.reference`: ESSS
+  protocols, the reference's placement, label rebalancing and time-driven schedulers), which
+  reproduces the reference's numbers point for point; small networks with NV links only.
+
+``file:<path>[#<key>]`` replays an ordered demand set from a file
+(:mod:`archgym.simulators.qnet.demandfile`) with the reference controller.
 
 Examples: ``symmetric-f0.6-load50``, ``h-f0.75-load20-s3``, ``surfnet-f0.98-load20``,
 ``line-f0.6-load10-km10-stoch``.
@@ -24,7 +30,7 @@ from archgym.simulators.qnet.topology import TOPOLOGIES
 
 __all__ = ["SYNTAX", "WorkloadSpec", "parse_workload"]
 
-SYNTAX = "<topology>-f<F_min>-load<pairs/s>[-s<seed>][-km<length>][-nv|-fut][-stoch]"
+SYNTAX = "<topology>-f<F_min>-load<pairs/s>[-s<seed>][-km<length>][-nv|-fut][-stoch|-ref] or file:<path>[#<key>]"
 _NUM = r"(\d+(?:\.\d*)?|\.\d+)"
 _TOKENS = {
     "f": re.compile(rf"^f{_NUM}$"),
@@ -46,6 +52,7 @@ class WorkloadSpec:
         length_km: link length, km.
         link_model: ``"nv"`` or ``"futuristic"``.
         stochastic: stochastic execution mode.
+        reference: run the reference controller.
     """
 
     topology: str
@@ -55,6 +62,7 @@ class WorkloadSpec:
     length_km: float = 5.0
     link_model: str = "nv"
     stochastic: bool = False
+    reference: bool = False
 
 
 def _bad(text: str, why: str) -> UnknownWorkloadError:
@@ -71,7 +79,7 @@ def parse_workload(text: str) -> WorkloadSpec:
     values: dict[str, str] = {}
     flags: set[str] = set()
     for tok in tokens:
-        if tok in ("nv", "fut", "stoch"):
+        if tok in ("nv", "fut", "stoch", "ref"):
             if tok in flags or (tok in ("nv", "fut") and flags & {"nv", "fut"} - {tok}):
                 raise _bad(text, f"flag {tok!r} repeated or conflicting")
             flags.add(tok)
@@ -99,4 +107,6 @@ def parse_workload(text: str) -> WorkloadSpec:
         raise _bad(text, f"NV link length {length:g} km must lie in 5-50 km (the tabulated range)")
     if link_model == "futuristic" and not 0.0 < length <= 1000.0:
         raise _bad(text, f"link length {length:g} km must lie in (0, 1000]")
-    return WorkloadSpec(topo, fmin, load, int(values.get("s", 0)), length, link_model, "stoch" in flags)
+    if "ref" in flags and ("stoch" in flags or topo == "surfnet" or link_model != "nv"):
+        raise _bad(text, "the reference controller ('ref') runs on line, star, h or symmetric with NV links, deterministically (no 'stoch')")
+    return WorkloadSpec(topo, fmin, load, int(values.get("s", 0)), length, link_model, "stoch" in flags, "ref" in flags)
