@@ -97,7 +97,7 @@ def compute_reference(
         if designs < 1:
             raise ConfigError(f"designs must be >= 1, got {designs}")
         budget = designs if size is None else min(designs, size)
-    base = baseline_point(task, env)
+    base = baseline_point(task, task.make_env())  # its own env: the search's cache starts empty
     t0 = time.perf_counter()
     bar = None
     if progress:

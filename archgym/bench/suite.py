@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from archgym.errors import ConfigError, did_you_mean
+from archgym.errors import ArchGymError, ConfigError, did_you_mean
 
 __all__ = ["Suite", "Task", "list_suites", "load_suite", "suite_path"]
 
@@ -194,6 +194,18 @@ def _check_task(task: Task) -> None:
     try:
         sim = cached_simulator(task.simulator, task.simulator_kwargs)
         workload = sim.check_workload(task.workload)
+        for m in _objective_metrics(task.objective):
+            if m not in sim.metric_names:
+                raise ConfigError(f"objective uses metric {m!r}{did_you_mean(m, sim.metric_names)}, which simulator "
+                                  f"{sim.name!r} does not report; allowed: {', '.join(sim.metric_names)}")
         make_objective(dict(task.objective), sim, workload)
-    except ConfigError as exc:
+    except ArchGymError as exc:
         raise ConfigError(f"task {task.id!r}: {exc}") from None
+
+
+def _objective_metrics(spec: Mapping[str, Any]) -> list[str]:
+    """Every metric an objective dict names (weights, metrics, limits, nested bases)."""
+    names = list(spec.get("weights") or {}) + list(spec.get("metrics") or []) + list(spec.get("limits") or {})
+    if isinstance(spec.get("base"), Mapping):
+        names += _objective_metrics(spec["base"])
+    return [str(n) for n in names]
