@@ -4,7 +4,7 @@
 |---|---|
 | :mod:`~archgym.bench.suite` | tasks and suites (``suites/v1.yaml``), validation |
 | :mod:`~archgym.bench.metrics` | value curves, normalised regret, AUC, calls to reach, hypervolume ratio |
-| :mod:`~archgym.bench.refs` | reference bests (exhaustive or large random search), ``suites/v1.refs.json`` |
+| :mod:`~archgym.bench.refs` | reference bests (exhaustive or large random search), ``suites/v1.refs.yaml`` |
 | :mod:`~archgym.bench.run` | ``bench run``: agents × seeds × tasks on the sweep machinery (Ray Tune) |
 | :mod:`~archgym.bench.leaderboard` | per-run scores, bootstrap intervals, paired tests, Markdown/HTML |
 

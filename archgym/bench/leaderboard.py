@@ -198,7 +198,9 @@ def build_leaderboard(
     if not meta_path.is_file():
         raise ConfigError(f"{bench_dir} is not a bench run folder (no bench.json); make one with `archgym bench run`")
     meta = json.loads(meta_path.read_text())
-    override = json.loads(Path(refs).read_text()).get("tasks", {}) if refs else None
+    from archgym.bench.suite import read_refs
+
+    override = read_refs(refs).get("tasks", {}) if refs else None
     boards: dict[str, TaskBoard] = {}
     for task_id, entry in meta["tasks"].items():
         root = bench_dir / "tasks" / task_id / "dataset"

@@ -15,7 +15,7 @@ task the hypervolume of the feasible Pareto front together with the baseline), t
 value ``baseline``, the best design, the method, the number of designs evaluated and, for
 multi-objective tasks, the reference point and the baseline's reward vector — everything the
 leaderboard needs without running a simulator. Records are stored per suite in
-``v<N>.refs.json`` (``archgym bench refs --task T --write``).
+``v<N>.refs.yaml`` (``archgym bench refs --task T --write``).
 """
 
 from __future__ import annotations
@@ -138,19 +138,31 @@ def compute_reference(
     return record
 
 
+_REFS_HEADER = (
+    "# Reference bests of the suite's tasks, written by `archgym bench refs --task T --write`.\n"
+    "# best: the best value known (reward, or hypervolume for multi-objective tasks); baseline: the\n"
+    "# baseline design's value; method/designs: how it was found. Do not edit by hand.\n"
+)
+
+
 def write_reference(path: str | os.PathLike[str], suite_version: int, task_id: str, record: dict[str, Any]) -> None:
     """Store ``record`` as ``task_id``'s reference in ``path`` (other tasks kept; atomic replace)."""
+    import yaml
+
+    from archgym.bench.suite import read_refs
+
     path = Path(path)
     data: dict[str, Any] = {"suite_version": suite_version, "tasks": {}}
     if path.is_file():
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}: not valid JSON ({exc}); not overwritten") from None
+        data = read_refs(path)
         if data.get("suite_version") != suite_version:
             raise ConfigError(f"{path} holds references of suite v{data.get('suite_version')}, not v{suite_version}")
     data.setdefault("tasks", {})[task_id] = record
     data["tasks"] = dict(sorted(data["tasks"].items()))
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str) + "\n")
+    data = json.loads(json.dumps(data, default=str))  # plain types only
+    if path.suffix == ".json":
+        tmp.write_text(json.dumps(data, indent=1) + "\n")
+    else:
+        tmp.write_text(_REFS_HEADER + yaml.safe_dump(data, sort_keys=False, width=110))
     os.replace(tmp, path)

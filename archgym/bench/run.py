@@ -43,8 +43,11 @@ class BenchRun:
         return {t: r["failed"] for t, r in self.tasks.items() if r["failed"]}
 
 
-def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: int, max_concurrent: int | None) -> dict[str, Any]:
-    """The sweep file (as a dict) that runs ``agents`` × ``seeds`` on ``task``."""
+def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: int) -> dict[str, Any]:
+    """The sweep file (as a dict) that runs ``agents`` × ``seeds`` on ``task``.
+
+    Concurrency is not part of it (it is passed to the run), so a run resumes with any.
+    """
     cfg: dict[str, Any] = {
         "name": f"bench-v{suite_version}-{task.id}",
         "description": task.note,
@@ -54,8 +57,6 @@ def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: i
                   "simulator_kwargs": dict(task.simulator_kwargs)}],
         "agents": {a: {} for a in agents},
     }
-    if max_concurrent:
-        cfg["max_concurrent"] = int(max_concurrent)
     return cfg
 
 
@@ -154,7 +155,7 @@ def run_bench(
     started = _start_ray(address, num_cpus=max_concurrent or os.cpu_count() or 1)
     try:
         for t in chosen:
-            cfg = sweep_config(t, suite.version, agents, seeds, max_concurrent)
+            cfg = sweep_config(t, suite.version, agents, seeds)
             folder = out / "tasks" / t.id
             res = run_sweep(cfg, folder, resume=(folder / "sweep.json").is_file(), max_concurrent=max_concurrent, progress=progress)
             result.tasks[t.id] = {"total": res.total, "complete": len(res.records), "ran": res.ran, "failed": res.failed}

@@ -5,7 +5,7 @@ A :class:`Task` names an environment id, a workload, a continuous objective (a d
 that finds its reference best. :func:`load_suite` validates a whole suite before anything
 runs (unknown keys, env ids, workloads, objective metrics, duplicate ids: one clear error
 naming the task and what is allowed). The reference bests live beside the suite in
-``v<N>.refs.json`` (see :mod:`archgym.bench.refs`).
+``v<N>.refs.yaml`` (see :mod:`archgym.bench.refs`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import yaml
 
 from archgym.errors import ArchGymError, ConfigError, did_you_mean
 
-__all__ = ["Suite", "Task", "list_suites", "load_suite", "suite_path"]
+__all__ = ["Suite", "Task", "list_suites", "load_suite", "read_refs", "suite_path"]
 
 SUITES_DIR = Path(__file__).parent / "suites"
 _TASK_KEYS = {"id", "env", "workload", "objective", "budget", "ref_method", "note", "simulator_kwargs"}
@@ -92,18 +92,26 @@ class Suite:
 
     @property
     def refs_path(self) -> Path | None:
-        return None if self.path is None else self.path.with_suffix(".refs.json")
+        return None if self.path is None else self.path.with_suffix(".refs.yaml")
 
     def refs(self) -> dict[str, dict[str, Any]]:
         """``{task id: reference record}`` of the tasks whose reference best is known."""
         p = self.refs_path
         if p is None or not p.is_file():
             return {}
-        try:
-            data = json.loads(p.read_text())
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{p}: not valid JSON ({exc})") from None
-        return dict(data.get("tasks", {}))
+        return dict(read_refs(p).get("tasks", {}))
+
+
+def read_refs(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A refs file (YAML, or JSON when it ends in ``.json``): ``{"suite_version", "tasks": {...}}``."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text()) if p.suffix == ".json" else yaml.safe_load(p.read_text())
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{p}: not a readable refs file ({exc})") from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("tasks", {}), Mapping):
+        raise ConfigError(f"{p}: a refs file maps 'tasks' to reference records")
+    return dict(data)
 
 
 def list_suites() -> list[str]:

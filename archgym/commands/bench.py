@@ -36,7 +36,7 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--designs", type=int, default=100_000, help="random designs (random method)")
     r.add_argument("--seed", type=int, default=0, help="seed of the random designs")
     r.add_argument("--write", nargs="?", const="", default=None, metavar="PATH",
-                   help="store the record (default path: the suite's v<N>.refs.json)")
+                   help="store the record (default path: the suite's v<N>.refs.yaml)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(func=run_refs)
 
@@ -63,7 +63,7 @@ def add_parser(sub: Any) -> None:
     )
     lb.add_argument("dir", help="the folder of `archgym bench run`")
     lb.add_argument("--dest", help="where to write leaderboard.md/.html and plots/ (default: DIR/leaderboard)")
-    lb.add_argument("--refs", help="refs JSON to use instead of the references stored with the run")
+    lb.add_argument("--refs", help="refs file to use instead of the references stored with the run")
     lb.add_argument("--baseline-agent", default="random", help="agent the paired tests compare against")
     lb.add_argument("--alpha", type=float, default=0.05, help="significance level of the paired test")
     lb.add_argument("--command", default="", help="the command that made the run (printed in the page)")
