@@ -26,12 +26,12 @@ tasks:
     env: archgym/DNNMapping-v0
     workload: resnet18:conv2_1a
     objective: {kind: weighted, weights: {latency_cycles: 1}}
-    budget: 30
+    budget: 20
   - id: map-mo
     env: archgym/DNNMapping-v0
     workload: resnet18:conv2_1a
     objective: {kind: multi, metrics: [latency_cycles, energy_uj]}
-    budget: 30
+    budget: 20
 """
 AGENTS, SEEDS = ["random", "ga"], 3
 
@@ -57,7 +57,7 @@ def _check_task(folder) -> dict:
     for tid, key in ids.items():
         sub = df[df["trial_id"] == tid]
         assert len(sub) == records[key]["rows"], f"{key}: rows lost"
-        assert (~sub["cache_hit"]).sum() == 30
+        assert (~sub["cache_hit"]).sum() == 20
     return records
 
 
