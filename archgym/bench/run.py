@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archgym.bench.suite import Suite, Task, load_suite
+from archgym.bench.suite import Suite, Task, check_task, load_suite
 from archgym.errors import ConfigError
 
 __all__ = ["BenchRun", "bench_config", "run_bench", "sweep_config"]
@@ -127,11 +127,13 @@ def run_bench(
     from archgym.sweep.runner import _start_ray
 
     t0 = time.perf_counter()
-    suite = suite if isinstance(suite, Suite) else load_suite(suite)
+    suite = suite if isinstance(suite, Suite) else load_suite(suite, check=False)
     _check_agents(agents)
     if int(seeds) < 1:
         raise ConfigError(f"--seeds must be >= 1, got {seeds}")
     chosen = [suite.task(t) for t in tasks] if tasks else list(suite.tasks)
+    for t in chosen:  # only the tasks to run are built (a SCALE-Sim baseline takes a while)
+        check_task(t)
     out = Path(out).resolve()
     meta_path = out / "bench.json"
     if meta_path.is_file():

@@ -21,7 +21,7 @@ import yaml
 
 from archgym.errors import ArchGymError, ConfigError, did_you_mean
 
-__all__ = ["Suite", "Task", "list_suites", "load_suite", "read_refs", "suite_path"]
+__all__ = ["Suite", "Task", "check_task", "list_suites", "load_suite", "read_refs", "suite_path"]
 
 SUITES_DIR = Path(__file__).parent / "suites"
 _TASK_KEYS = {"id", "env", "workload", "objective", "budget", "ref_method", "note", "simulator_kwargs"}
@@ -191,11 +191,12 @@ def load_suite(name: str | os.PathLike[str] = "v1", check: bool = True) -> Suite
         seen.add(t.id)
     if check:
         for t in tasks:
-            _check_task(t)
+            check_task(t)
     return Suite(int(data["version"]), str(data.get("description", "")), tasks, path)
 
 
-def _check_task(task: Task) -> None:
+def check_task(task: Task) -> None:
+    """Build ``task``'s simulator and objective; :class:`ConfigError` naming the task if either fails."""
     from archgym.objective import make_objective
     from archgym.sweep.trainable import cached_simulator
 
