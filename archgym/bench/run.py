@@ -84,6 +84,28 @@ def bench_config(suite: Suite, tasks: Sequence[Task], agents: Sequence[str], see
     }
 
 
+#: attempts at starting Ray: its raylet must register within a fixed 30 s, which an overloaded
+#: shared machine sometimes misses
+_RAY_START_ATTEMPTS = 3
+
+
+def _start_ray_retrying(address: str | None, num_cpus: int) -> bool:
+    """Start (or join) Ray as ``archgym sweep`` does, retrying a start that timed out."""
+    import ray
+
+    from archgym.sweep.runner import _start_ray
+
+    for attempt in range(1, _RAY_START_ATTEMPTS + 1):
+        try:
+            return _start_ray(address, num_cpus=num_cpus)
+        except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception on a start timeout
+            if attempt == _RAY_START_ATTEMPTS or "timed out" not in str(exc):
+                raise
+            logger.warning("Ray did not start (%s); retrying (%d/%d)", exc, attempt, _RAY_START_ATTEMPTS)
+            ray.shutdown()
+    return False
+
+
 def _check_agents(agents: Sequence[str]) -> None:
     from archgym.agents import agent_class
 
@@ -124,7 +146,6 @@ def run_bench(
         ConfigError: unknown agents or tasks, or ``out`` holds a different run.
     """
     from archgym.sweep import run_sweep
-    from archgym.sweep.runner import _start_ray
 
     t0 = time.perf_counter()
     suite = suite if isinstance(suite, Suite) else load_suite(suite, check=False)
@@ -154,7 +175,7 @@ def run_bench(
         tmp.write_text(json.dumps(meta, indent=1, default=str) + "\n")
         os.replace(tmp, meta_path)
     result = BenchRun(out)
-    started = _start_ray(address, num_cpus=max_concurrent or os.cpu_count() or 1)
+    started = _start_ray_retrying(address, max_concurrent or os.cpu_count() or 1)
     try:
         for t in chosen:
             cfg = sweep_config(t, suite.version, agents, seeds)
