@@ -7,9 +7,11 @@
 | ``aco`` | ant colony optimisation over per-parameter choices | ``archgym.agents.ant_colony`` |
 | ``bo`` | Bayesian optimisation (BoTorch GP, qLogEI / qLogNEHVI) | ``archgym.agents.bo`` |
 | ``ppo``, ``a2c``, ``dqn`` | reinforcement learning (Stable-Baselines3) | ``archgym.agents.rl`` |
+| ``optuna-tpe``, ``optuna-cmaes``, ``optuna-nsga2``, ``optuna-gp`` | Optuna samplers (optional extra) | ``archgym.agents.baselines`` |
+| ``nevergrad-ngopt``, ``nevergrad-oneplusone``, ``nevergrad-de`` | Nevergrad optimisers (optional extra) | ``archgym.agents.baselines`` |
 
-The torch-based agents (``bo``, ``ppo``, ``a2c``, ``dqn``) are registered lazily, so
-``import archgym.agents`` does not import torch.
+The torch-based agents (``bo``, ``ppo``, ``a2c``, ``dqn``) and the baseline adapters are
+registered lazily, so ``import archgym.agents`` imports neither torch, Optuna nor Nevergrad.
 """
 
 from archgym.agents.ant_colony import AntColony
@@ -38,3 +40,13 @@ register_agent("bo", "archgym.agents.bo.agent:BayesianOptimisation")
 register_agent("ppo", "archgym.agents.rl:PPOAgent")
 register_agent("a2c", "archgym.agents.rl:A2CAgent")
 register_agent("dqn", "archgym.agents.rl:DQNAgent")
+for _name, _cls in {
+    "optuna-tpe": "optuna_agent:OptunaTPE",
+    "optuna-cmaes": "optuna_agent:OptunaCmaEs",
+    "optuna-nsga2": "optuna_agent:OptunaNSGA2",
+    "optuna-gp": "optuna_agent:OptunaGP",
+    "nevergrad-ngopt": "nevergrad_agent:NevergradNGOpt",
+    "nevergrad-oneplusone": "nevergrad_agent:NevergradOnePlusOne",
+    "nevergrad-de": "nevergrad_agent:NevergradDE",
+}.items():
+    register_agent(_name, f"archgym.agents.baselines.{_cls}")

@@ -16,6 +16,13 @@ the best half of the colony deposits pheromone on its choices, rank-weighted
 of the best design so far (elitist ant). The trail is kept within
 ``[initial_pheromone / 100, 100 · initial_pheromone]`` (MAX–MIN ant system) so no choice is
 ever impossible. Only ranks are used: the reward's scale does not matter.
+
+Pheromone respects order (``pheromone="ordered"``, the default): a deposit on value ``k`` of an
+ordered parameter (integer, power of two, ordinal, gridded real) also lands on its neighbours,
+weighted ``exp(−(c − c_k)² / (2 w²))`` with ``w = spread ×`` the parameter's coordinate range (the
+BO agent's coordinates: log2 for a wide integer range such as 1–128), so a good value raises the
+trail of nearby values too. Categorical parameters get deposits on the chosen value only, as
+every parameter does with ``pheromone="categorical"`` (the behaviour before ordered spreading).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from archgym.agents.base import HyperParameter
-from archgym.agents.generational import GenerationalAgent, rank_order
+from archgym.agents.generational import GenerationalAgent, OrderedMoves, rank_order
 
 __all__ = ["AntColony"]
 
@@ -39,6 +46,8 @@ class AntColony(GenerationalAgent):
         depth: parameters an ant re-chooses from the best design so far (0 = all; ArchGym 2-16).
         alpha: exponent of the trail in the choice probabilities.
         deposit: pheromone the best ant deposits per colony.
+        pheromone: ``"ordered"`` (deposits spread to neighbouring values) or ``"categorical"``.
+        spread: width of the ordered spreading kernel, as a fraction of the range.
     """
 
     name = "aco"
@@ -50,6 +59,11 @@ class AntColony(GenerationalAgent):
         HyperParameter("depth", int, 0, "parameters re-chosen from the best design so far (0 = all)", low=0),
         HyperParameter("alpha", float, 1.0, "exponent of the trail in the choice probabilities", low=0.0, high=10.0),
         HyperParameter("deposit", float, 1.0, "pheromone the best ant deposits per colony", low=0.0),
+        HyperParameter(
+            "pheromone", str, "ordered", "deposits on ordered parameters spread to neighbouring values, or not",
+            choices=("ordered", "categorical"),
+        ),
+        HyperParameter("spread", float, 0.1, "ordered spreading kernel width as a fraction of the range", low=0.0, high=10.0),
     )
 
     def _start(self) -> None:
@@ -59,6 +73,10 @@ class AntColony(GenerationalAgent):
         width = int(self._nvec.max())
         self._valid = np.arange(width)[None, :] < self._nvec[:, None]
         self.tau = np.where(self._valid, t0, 0.0)
+        if self.params["pheromone"] == "ordered":
+            assert self.space is not None
+            self._moves = OrderedMoves(self.space)
+            self._move_scale = max(float(self.params["spread"]), 0.05)
 
     def _generation_size(self) -> int:
         return int(self.params["ants"])
@@ -96,11 +114,24 @@ class AntColony(GenerationalAgent):
         self.tau *= 1.0 - p["evaporation"]
         order = rank_order(feasible, reward)
         m = max(1, (len(members) + 1) // 2)
-        rows = np.arange(len(self._nvec))
         for r, i in enumerate(order[:m]):
-            self.tau[rows, members[i]] += p["deposit"] * (m - r) / m
+            self._lay(members[i], p["deposit"] * (m - r) / m)
         best = self.best_known()
         if best is not None:
-            self.tau[rows, np.asarray(best[0])] += p["deposit"]
+            self._lay(np.asarray(best[0]), p["deposit"])
         self.tau = np.where(self._valid, np.clip(self.tau, self._tau_min, self._tau_max), 0.0)
         return self._construct(int(p["ants"]))
+
+    def _lay(self, member: np.ndarray, amount: float) -> None:
+        """Deposit ``amount`` on ``member``'s choices (index vector ``(d,)``), spread on ordered ones."""
+        rows = np.arange(len(self._nvec))
+        if self._moves is None:
+            self.tau[rows, member] += amount
+            return
+        width = float(self.params["spread"])
+        for j in rows:
+            k = int(member[j])
+            if self._moves.ordered[j]:
+                self.tau[j, : self._nvec[j]] += amount * self._moves.kernel(int(j), k, width)
+            else:
+                self.tau[j, k] += amount

@@ -8,6 +8,12 @@ from the agent's archive and cost no simulator call, so the budget buys only new
 
 Fitness is ranked lexicographically: feasible before infeasible, then by reward (larger is
 better). Only ranks are used, so the agents are insensitive to the reward's scale.
+
+Ordered parameters (integer, power of two, ordinal, gridded real) have a notion of distance
+that categorical ones lack. :class:`OrderedMoves` places each ordered parameter's values on the
+coordinates the BO agent uses (:class:`~archgym.agents.bo.encoding.SpaceEncoding`: the index,
+or ``log2(value)`` for a wide integer range such as 1–128), so the GA can mutate to a
+*neighbouring* value and the ant colony can spread pheromone onto neighbours.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from archgym.agents.base import Agent
 from archgym.envs.evaluator import EvalRecord
 from archgym.space import Design, ParameterSpace
 
-__all__ = ["GenerationalAgent", "rank_order"]
+__all__ = ["GenerationalAgent", "OrderedMoves", "rank_order"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +48,70 @@ def rank_order(feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
     return np.lexsort((-r, ~feasible.astype(bool)))
 
 
+class OrderedMoves:
+    """Neighbourhood moves on the ordered parameters of a space (categoricals are left out).
+
+    Args:
+        space: the design space.
+
+    Attributes:
+        coords: per parameter, the increasing coordinate of each value index, shape
+            ``(nvec[j],)``, or ``None`` for a categorical or single-valued parameter.
+        ordered: bool mask of shape ``(d,)``, True where ``coords`` is set.
+    """
+
+    def __init__(self, space: ParameterSpace):
+        from archgym.agents.bo.encoding import SpaceEncoding  # NumPy only: no torch
+
+        enc = SpaceEncoding.from_space(space)
+        self.coords: list[np.ndarray | None] = [None] * len(space)
+        for col, j in enumerate(enc.active):
+            if col in enc.ord_dims:
+                self.coords[int(j)] = enc.coords[col]
+        self.ordered = np.array([c is not None for c in self.coords], dtype=bool)
+
+    def step(self, rng: np.random.Generator, j: int, index: np.ndarray, scale: float) -> np.ndarray:
+        """New indices of ordered parameter ``j``, each a Gaussian step away from ``index``.
+
+        The step is drawn on the parameter's coordinates with standard deviation
+        ``scale × (coordinate range)`` and rounded to the nearest value; a step that rounds
+        back onto the same value moves to the adjacent value in the step's direction
+        (reflected at the ends), so a mutated gene always changes.
+
+        Args:
+            rng: the agent's generator.
+            j: parameter position (must be ordered).
+            index: current value indices, shape ``(m,)``.
+            scale: standard deviation as a fraction of the coordinate range (> 0).
+        """
+        from archgym.agents.bo.encoding import _nearest
+
+        c = self.coords[j]
+        assert c is not None, "step() is for ordered parameters"
+        index = np.asarray(index, dtype=np.int64)
+        delta = rng.normal(0.0, scale * float(c[-1] - c[0]), size=index.shape)
+        new = _nearest(c, c[index] + delta)
+        same = new == index
+        if same.any():
+            direction = np.where(delta[same] >= 0, 1, -1)
+            moved = index[same] + direction
+            moved = np.where((moved < 0) | (moved >= len(c)), index[same] - direction, moved)
+            new[same] = moved
+        return new
+
+    def kernel(self, j: int, index: int, width: float) -> np.ndarray:
+        """Weights ``exp(−(c − c[index])² / (2 w²))`` over the values of ordered parameter ``j``.
+
+        ``w = width × (coordinate range)``; the weight of ``index`` itself is 1. Shape ``(nvec[j],)``.
+        """
+        c = self.coords[j]
+        assert c is not None, "kernel() is for ordered parameters"
+        w = width * float(c[-1] - c[0])
+        if w <= 0:
+            return (np.arange(len(c)) == index).astype(np.float64)
+        return np.exp(-0.5 * ((c - c[index]) / w) ** 2)
+
+
 class GenerationalAgent(Agent):
     """Base of agents that propose whole generations of index vectors.
 
@@ -58,6 +128,9 @@ class GenerationalAgent(Agent):
         self._queued: set[tuple[int, ...]] = set()
         self.generation = 0
         self._best_key: tuple[int, ...] | None = None
+        #: neighbourhood moves for repairs of repeated members (set by ordered subclasses)
+        self._moves: OrderedMoves | None = None
+        self._move_scale = 0.1
         self._start()
 
     def _start(self) -> None:
@@ -87,7 +160,11 @@ class GenerationalAgent(Agent):
         return key in self._archive
 
     def _novel(self, row: np.ndarray, taken: set[tuple[int, ...]]) -> np.ndarray:
-        """``row`` or a copy with random genes re-drawn until it is neither seen nor taken."""
+        """``row`` or a copy with random genes re-drawn until it is neither seen nor taken.
+
+        With ordered moves set, an ordered gene takes a neighbourhood step instead of a
+        uniform re-draw.
+        """
         key = tuple(int(v) for v in row)
         if key not in self._archive and key not in taken:
             return row
@@ -97,7 +174,10 @@ class GenerationalAgent(Agent):
         cand = row.copy()
         for _ in range(_NOVELTY_TRIES):
             j = int(self.rng.choice(free))
-            cand[j] = (cand[j] + self.rng.integers(1, self._nvec[j])) % self._nvec[j]
+            if self._moves is not None and self._moves.ordered[j]:
+                cand[j] = self._moves.step(self.rng, j, cand[j : j + 1], self._move_scale)[0]
+            else:
+                cand[j] = (cand[j] + self.rng.integers(1, self._nvec[j])) % self._nvec[j]
             key = tuple(int(v) for v in cand)
             if key not in self._archive and key not in taken:
                 return cand

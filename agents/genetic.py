@@ -2,7 +2,12 @@
 
 Every design is an index vector (one gene per parameter, ``0 <= gene < nvec[j]``), so
 categorical, integer, power-of-two, ordinal and gridded real knobs are all handled natively:
-crossover swaps whole genes, mutation re-draws a gene uniformly among its *other* values.
+crossover swaps whole genes. Mutation respects order (``mutation="ordered"``, the default): an
+ordered gene (integer, power of two, ordinal, gridded real) takes a Gaussian step to a
+*neighbouring* value — standard deviation ``mutation_scale`` of the parameter's range, on the
+BO agent's coordinates (log2 for a wide integer range such as 1–128) — while a categorical gene
+is re-drawn uniformly among its other values. ``mutation="uniform"`` re-draws every gene
+uniformly (the behaviour before ordered mutation, treating 1–128 as 128 unrelated labels).
 
 One generation:
 
@@ -11,7 +16,7 @@ One generation:
    at random, the best wins); with probability ``crossover_rate`` the child takes each gene
    from either parent with equal probability (uniform crossover), otherwise it copies the
    first parent;
-3. each gene of a child mutates with probability ``mutation_rate``;
+3. each gene of a child mutates with probability ``mutation_rate`` (ordered or uniform, above);
 4. a child identical to a design already evaluated is mutated further until it is new
    (a few attempts), so the budget buys only new designs.
 
@@ -26,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from archgym.agents.base import HyperParameter
-from archgym.agents.generational import GenerationalAgent, rank_order
+from archgym.agents.generational import GenerationalAgent, OrderedMoves, rank_order
 
 __all__ = ["GeneticAlgorithm"]
 
@@ -41,6 +46,8 @@ class GeneticAlgorithm(GenerationalAgent):
         crossover_rate: probability a child mixes two parents (uniform crossover).
         mutation_rate: per-gene mutation probability (ArchGym swept 0.001-0.05).
         elitism: best members copied unchanged into the next generation.
+        mutation: ``"ordered"`` (neighbouring values of ordered genes) or ``"uniform"``.
+        mutation_scale: ordered step's standard deviation, as a fraction of the range.
     """
 
     name = "ga"
@@ -51,10 +58,21 @@ class GeneticAlgorithm(GenerationalAgent):
         HyperParameter("crossover_rate", float, 0.9, "probability a child mixes two parents", low=0.0, high=1.0),
         HyperParameter("mutation_rate", float, 0.1, "per-gene mutation probability", low=0.0, high=1.0),
         HyperParameter("elitism", int, 1, "best members copied unchanged into the next generation", low=0),
+        HyperParameter(
+            "mutation", str, "ordered", "ordered genes step to neighbouring values, or every gene is re-drawn uniformly",
+            choices=("ordered", "uniform"),
+        ),
+        HyperParameter(
+            "mutation_scale", float, 0.15, "ordered step's standard deviation as a fraction of the range", low=1e-6, high=10.0
+        ),
     )
 
     def _start(self) -> None:
         self._age = 0
+        if self.params["mutation"] == "ordered":
+            assert self.space is not None
+            self._moves = OrderedMoves(self.space)
+            self._move_scale = float(self.params["mutation_scale"])
 
     def _generation_size(self) -> int:
         return int(self.params["population"])
@@ -86,6 +104,15 @@ class GeneticAlgorithm(GenerationalAgent):
         children = np.where(take_second, second, first)
         mutate = (self.rng.random(children.shape) < p["mutation_rate"]) & (self._nvec > 1)
         if mutate.any():
-            shift = self.rng.integers(1, np.maximum(self._nvec, 2), size=children.shape)
-            children = np.where(mutate, (children + shift) % self._nvec, children)
+            children = self._mutate(children, mutate)
         return np.vstack([elites, children])
+
+    def _mutate(self, children: np.ndarray, mutate: np.ndarray) -> np.ndarray:
+        """Mutate the genes marked in ``mutate`` (both shape ``(n, d)``); every marked gene changes."""
+        shift = self.rng.integers(1, np.maximum(self._nvec, 2), size=children.shape)
+        out = np.where(mutate, (children + shift) % self._nvec, children)
+        if self._moves is not None:
+            for j in np.nonzero(self._moves.ordered & mutate.any(axis=0))[0]:
+                rows = np.nonzero(mutate[:, j])[0]
+                out[rows, j] = self._moves.step(self.rng, int(j), children[rows, j], self._move_scale)
+        return out

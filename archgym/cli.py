@@ -33,6 +33,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("sweep", "sweep"),
     ("report", "report"),
     ("proxy", "proxy"),
+    ("bench", "bench"),
 )
 
 

@@ -135,7 +135,7 @@ def test_aco_pheromone_update_by_hand():
     # tau0 = 1, rho = 0.5: evaporation halves every entry; the best of 2 ants (m = 1) deposits
     # 1 on its choices, the elitist best-so-far (the same design) another 1:
     # a: [0.5 + 2, 0.5, 0.5], b: [0.5, 0.5 + 2, 0.5].
-    aco = AntColony(ants=2, evaporation=0.5, initial_pheromone=1.0, deposit=1.0)
+    aco = AntColony(ants=2, evaporation=0.5, initial_pheromone=1.0, deposit=1.0, pheromone="categorical")
     aco.setup(SPACE, np.random.default_rng(0))
     members = np.array([[0, 1], [2, 2]])
     _tell(aco, [({"a": "x", "b": 1}, 5.0), ({"a": "z", "b": 2}, 1.0)])

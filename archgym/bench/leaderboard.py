@@ -1,0 +1,363 @@
+"""``bench leaderboard``: per-task and overall tables, bootstrap intervals, paired tests, plots.
+
+Reads a ``bench run`` folder: ``bench.json`` (tasks, baselines, references) and each task's
+sweep dataset (one row per simulator call, the one logging path). Each (agent, seed) run is
+reduced to its value curve and scored by :func:`archgym.bench.metrics.run_metrics` against the
+task's reference ``v*`` — the stored reference best, or the best value any run reached when
+that is higher (the table then says the reference was beaten and should be recomputed) or when
+there is no stored reference (``pooled``).
+
+Per task and agent: median normalised regret at the full budget with a percentile-bootstrap
+95 % interval over seeds, median regret at 25 %, median AUC, calls to reach 1 % of the
+reference, mean rank (agents ranked per seed by final regret, ties averaged) and win/tie/loss
+against the baseline agent (``random``) by a two-sided Wilcoxon signed-rank test on the
+per-seed regrets paired by seed (``alpha`` 0.05; with 5 seeds the smallest attainable p is
+0.0625, so a win needs at least 6 seeds). Overall: mean rank over tasks, the median over tasks
+of the per-task median regrets with a bootstrap interval over tasks, and the win/tie/loss
+counts.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgym.bench.metrics import Reference, hv_curve, normalised_regret, run_metrics, value_curve
+from archgym.errors import ConfigError
+
+__all__ = ["Leaderboard", "bootstrap_ci", "build_leaderboard", "paired_outcome", "write_leaderboard"]
+
+logger = logging.getLogger(__name__)
+
+
+def bootstrap_ci(
+    values: Sequence[float], stat: Callable[..., Any] = np.median, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile-bootstrap interval of ``stat(values)``: ``n_boot`` resamples with replacement.
+
+    Args:
+        values: the sample, shape ``(n,)`` (NaNs dropped).
+        stat: statistic with an ``axis`` argument (default: the median).
+        n_boot: resamples; ``level``: coverage; ``seed``: seeds the resampling.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    stats = stat(v[rng.integers(0, len(v), size=(n_boot, len(v)))], axis=1)
+    lo, hi = np.quantile(stats, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return (float(lo), float(hi))
+
+
+def paired_outcome(a: Sequence[float], b: Sequence[float], alpha: float = 0.05) -> tuple[str, float]:
+    """``("win" | "tie" | "loss", p)`` of ``a`` against ``b`` (lower is better), paired by position.
+
+    Two-sided Wilcoxon signed-rank test on ``a − b``; a win or loss needs ``p < alpha``.
+    """
+    from scipy.stats import wilcoxon
+
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    if len(d) == 0 or np.all(d == 0):
+        return "tie", 1.0
+    p = float(wilcoxon(d).pvalue)
+    if p < alpha:
+        return ("win" if np.median(d) < 0 or (np.median(d) == 0 and d.mean() < 0) else "loss"), p
+    return "tie", p
+
+
+@dataclass
+class TaskBoard:
+    """Scores of one task: one row per run and per agent."""
+
+    task: dict[str, Any]
+    reference: Reference
+    ref_note: str
+    runs: list[dict[str, Any]]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    curves: dict[str, np.ndarray] = field(default_factory=dict)  # agent -> (seeds, budget) regret
+
+
+@dataclass
+class Leaderboard:
+    """The whole leaderboard."""
+
+    tasks: dict[str, TaskBoard]
+    overall: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+    baseline_agent: str
+
+
+def _curves(entry: dict[str, Any], frame: Any, multi: bool) -> dict[tuple[str, int], np.ndarray]:
+    """``{(agent, seed): value curve}`` from a task's dataset rows."""
+    out = {}
+    obj = entry["objective"]
+    base = entry["baseline"]
+    for (agent, seed), sub in frame[~frame["cache_hit"]].sort_values("step").groupby(["agent", "seed"]):
+        feasible = sub["feasible"].to_numpy(dtype=bool)
+        if multi:
+            vecs = np.column_stack([
+                (1.0 if obj["directions"][m] == "max" else -1.0) * sub[f"m_{m}"].to_numpy(dtype=np.float64) / obj["scales"][m]
+                for m in obj["metrics"]
+            ])
+            curve = hv_curve(list(vecs), feasible, base["vector"], base["ref_point"])
+        else:
+            curve = value_curve(sub["reward"].to_numpy(dtype=np.float64), feasible, base["value"])
+        out[(str(agent), int(seed))] = curve
+    return out
+
+
+def _score_task(entry: dict[str, Any], frame: Any, ref_record: dict[str, Any] | None) -> TaskBoard:
+    task = entry["task"]
+    multi = task["objective"].get("kind") == "multi"
+    curves = _curves(entry, frame, multi)
+    v0 = float(entry["baseline"]["value"])
+    pooled = max([float(np.max(c)) for c in curves.values() if len(c)] + [v0])
+    if ref_record is None:
+        best, note = pooled, "pooled (no stored reference)"
+    elif pooled > float(ref_record["best"]) + 1e-12 * abs(float(ref_record["best"])):
+        best, note = pooled, f"beaten by a run ({pooled:.6g} > stored {ref_record['best']:.6g}): recompute"
+    else:
+        best = float(ref_record["best"])
+        note = f"{ref_record['method']}, {ref_record['designs']} designs" + (", provisional" if ref_record.get("provisional") else "")
+    ref = Reference(best=best, baseline=v0)
+    runs = []
+    budget = int(task["budget"])
+    board = TaskBoard(task, ref, note, runs)
+    per_agent: dict[str, list[np.ndarray]] = {}
+    for (agent, seed), c in sorted(curves.items()):
+        runs.append({"agent": agent, "seed": seed, **run_metrics(c, ref, budget, multi)})
+        full = np.concatenate([c, np.full(max(0, budget - len(c)), c[-1] if len(c) else v0)])[:budget]
+        per_agent.setdefault(agent, []).append(normalised_regret(full, ref))
+    board.curves = {a: np.vstack(v) for a, v in per_agent.items()}
+    return board
+
+
+def _rank_rows(board: TaskBoard, baseline_agent: str, alpha: float) -> None:
+    from scipy.stats import rankdata
+
+    runs = board.runs
+    agents = sorted({r["agent"] for r in runs})
+    seeds = sorted({r["seed"] for r in runs})
+    final = {(r["agent"], r["seed"]): r["regret@100"] for r in runs}
+    ranks: dict[str, list[float]] = {a: [] for a in agents}
+    for s in seeds:
+        present = [a for a in agents if (a, s) in final]
+        for a, rk in zip(present, rankdata([final[(a, s)] for a in present])):
+            ranks[a].append(float(rk))
+    multi = board.task["objective"].get("kind") == "multi"
+    budget = int(board.task["budget"])
+    for a in agents:
+        mine = [r for r in runs if r["agent"] == a]
+        regret = [r["regret@100"] for r in mine]
+        lo, hi = bootstrap_ci(regret)
+        reach = [r["calls_to_1pct"] for r in mine]
+        hit = [c for c in reach if c is not None]
+        med_reach = float(np.median([c if c is not None else np.inf for c in reach]))
+        row = {
+            "agent": a, "seeds": len(mine), "regret": float(np.median(regret)), "ci_low": lo, "ci_high": hi,
+            "regret@25": float(np.median([r["regret@25"] for r in mine])), "auc": float(np.median([r["auc"] for r in mine])),
+            "calls_to_1pct": med_reach if math.isfinite(med_reach) else None, "reached_1pct": f"{len(hit)}/{len(reach)}",
+            "reached_1pct_frac": len(hit) / max(1, len(reach)), "mean_rank": float(np.mean(ranks[a])), "budget": budget,
+        }
+        if multi:
+            row["hv_ratio"] = float(np.median([r["hv_ratio"] for r in mine]))
+        if a != baseline_agent and any(r["agent"] == baseline_agent for r in runs):
+            pairs = [(final[(a, s)], final[(baseline_agent, s)]) for s in seeds if (a, s) in final and (baseline_agent, s) in final]
+            outcome, p = paired_outcome([x for x, _ in pairs], [y for _, y in pairs], alpha)
+            row["vs_baseline"], row["p"] = outcome, p
+        board.rows.append(row)
+    board.rows.sort(key=lambda r: (r["mean_rank"], r["regret"]))
+
+
+def build_leaderboard(
+    bench_dir: str | os.PathLike[str], refs: str | os.PathLike[str] | None = None, baseline_agent: str = "random", alpha: float = 0.05
+) -> Leaderboard:
+    """Score a ``bench run`` folder.
+
+    Args:
+        bench_dir: the folder of ``archgym bench run``.
+        refs: a refs JSON file to use instead of the references stored at run time.
+        baseline_agent: the agent every other agent is tested against.
+        alpha: significance level of the paired test.
+    """
+    from archgym.datasets import load
+
+    bench_dir = Path(bench_dir)
+    meta_path = bench_dir / "bench.json"
+    if not meta_path.is_file():
+        raise ConfigError(f"{bench_dir} is not a bench run folder (no bench.json); make one with `archgym bench run`")
+    meta = json.loads(meta_path.read_text())
+    from archgym.bench.suite import read_refs
+
+    override = read_refs(refs).get("tasks", {}) if refs else None
+    boards: dict[str, TaskBoard] = {}
+    for task_id, entry in meta["tasks"].items():
+        root = bench_dir / "tasks" / task_id / "dataset"
+        if not root.exists() or not any(root.rglob("*.parquet")):
+            logger.warning("task %s has no completed runs yet; left out", task_id)
+            continue
+        frame = load(root)
+        ref_record = override.get(task_id) if override is not None else entry.get("reference")
+        board = _score_task(entry, frame, ref_record)
+        _rank_rows(board, baseline_agent, alpha)
+        boards[task_id] = board
+    if not boards:
+        raise ConfigError(f"{bench_dir}: no task has completed runs yet")
+    return Leaderboard(boards, _overall(boards, baseline_agent), _targets(boards, baseline_agent), baseline_agent)
+
+
+def _overall(boards: dict[str, TaskBoard], baseline_agent: str) -> list[dict[str, Any]]:
+    agents = sorted({r["agent"] for b in boards.values() for r in b.rows})
+    rows = []
+    for a in agents:
+        mine = [r for b in boards.values() for r in b.rows if r["agent"] == a]
+        med = [r["regret"] for r in mine]
+        lo, hi = bootstrap_ci(med)
+        wtl = [r.get("vs_baseline") for r in mine]
+        rows.append({
+            "agent": a, "tasks": len(mine), "mean_rank": float(np.mean([r["mean_rank"] for r in mine])),
+            "regret": float(np.median(med)), "ci_low": lo, "ci_high": hi,
+            "wtl": "–" if a == baseline_agent else f"{wtl.count('win')}/{wtl.count('tie')}/{wtl.count('loss')}",
+        })
+    rows.sort(key=lambda r: (r["mean_rank"], r["regret"]))
+    return rows
+
+
+def _targets(boards: dict[str, TaskBoard], baseline_agent: str) -> list[dict[str, Any]]:
+    out = []
+    for task_id, b in boards.items():
+        base = next((r for r in b.rows if r["agent"] == baseline_agent), None)
+        best = min(b.rows, key=lambda r: r["regret"])
+        out.append({
+            "task": task_id,
+            "random_reach_1pct": None if base is None else base["reached_1pct"],
+            "random_hard": None if base is None else base["reached_1pct_frac"] <= 0.5,
+            "best_agent": best["agent"], "best_regret": best["regret"],
+            "random_regret": None if base is None else base["regret"],
+            "separates": None if base is None else best["regret"] <= 0.5 * base["regret"],
+        })
+    return out
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.1e}"
+    return str(v)
+
+
+def _task_table(b: TaskBoard, baseline_agent: str) -> tuple[list[str], list[list[str]]]:
+    multi = b.task["objective"].get("kind") == "multi"
+    head = ["agent", "median regret [95% CI]", "regret@25%", "AUC", "calls to 1%", "mean rank", f"vs {baseline_agent} (p)"]
+    if multi:
+        head.insert(4, "HV ratio")
+    rows = []
+    for r in b.rows:
+        calls = f">{r['budget']}" if r["calls_to_1pct"] is None else f"{r['calls_to_1pct']:.0f}"
+        vs = "–" if "vs_baseline" not in r else f"{r['vs_baseline']} ({r['p']:.2g})"
+        row = [r["agent"], f"{_fmt(r['regret'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]", _fmt(r["regret@25"]),
+               _fmt(r["auc"]), f"{calls} ({r['reached_1pct']})", f"{r['mean_rank']:.2f}", vs]
+        if multi:
+            row.insert(4, _fmt(r["hv_ratio"]))
+        rows.append(row)
+    return head, rows
+
+
+def _md_table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _overall_table(lb: Leaderboard) -> tuple[list[str], list[list[str]]]:
+    head = ["agent", "tasks", "mean rank", "median normalised regret [95% CI]", f"win/tie/loss vs {lb.baseline_agent}"]
+    rows = [[r["agent"], str(r["tasks"]), f"{r['mean_rank']:.2f}", f"{_fmt(r['regret'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]", r["wtl"]]
+            for r in lb.overall]
+    return head, rows
+
+
+def _targets_table(lb: Leaderboard) -> tuple[list[str], list[list[str]]]:
+    head = ["task", f"{lb.baseline_agent} within 1% (seeds)", "≤ 50 % of seeds", "best agent", "its median regret",
+            f"{lb.baseline_agent}'s", "best ≤ ½ random"]
+    yn = {True: "yes", False: "NO", None: "–"}
+    rows = [[t["task"], _fmt(t["random_reach_1pct"]), yn[t["random_hard"]], t["best_agent"], _fmt(t["best_regret"]),
+             _fmt(t["random_regret"]), yn[t["separates"]]] for t in lb.targets]
+    return head, rows
+
+
+def regret_plot(b: TaskBoard) -> bytes:
+    """Median normalised regret against calls per agent, with the interquartile band."""
+    from archgym.report.plots import _colors, _plt, _png
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.4, 3.4))
+    colors = _colors(sorted(b.curves))
+    for a, m in sorted(b.curves.items()):
+        x = np.arange(1, m.shape[1] + 1)
+        ax.plot(x, np.median(m, axis=0), label=a, color=colors[a])
+        ax.fill_between(x, np.quantile(m, 0.25, axis=0), np.quantile(m, 0.75, axis=0), color=colors[a], alpha=0.12)
+    ax.set_xlabel("simulator calls")
+    ax.set_ylabel("normalised regret")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(b.task["id"], fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
+    return _png(fig)
+
+
+def write_leaderboard(lb: Leaderboard, dest: str | os.PathLike[str], command: str = "", plots: bool = True) -> dict[str, Path]:
+    """Write ``leaderboard.md``, ``leaderboard.html`` and ``plots/<task>.png`` into ``dest``."""
+    import base64
+
+    dest = Path(dest)
+    (dest / "plots").mkdir(parents=True, exist_ok=True)
+    pngs: dict[str, bytes] = {}
+    if plots:
+        for task_id, b in lb.tasks.items():
+            pngs[task_id] = regret_plot(b)
+            (dest / "plots" / f"{task_id}.png").write_bytes(pngs[task_id])
+    md = ["# ArchGym-Bench leaderboard", ""]
+    if command:
+        md += ["Made by:", "", "```", command, "```", ""]
+    md += ["Normalised regret: 0 = the task's reference best, 1 = no better than the baseline design "
+           "(see docs/bench.md). Lower is better; mean rank 1 = best.", "", "## Overall", "", _md_table(*_overall_table(lb)), "",
+           "## Targets", "", _md_table(*_targets_table(lb)), ""]
+    hd = ["<!doctype html><meta charset='utf-8'><title>ArchGym-Bench leaderboard</title>",
+          "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
+          "td,th{border:1px solid #ccc;padding:.2em .5em}</style><h1>ArchGym-Bench leaderboard</h1>"]
+    if command:
+        hd.append(f"<p>Made by: <code>{html.escape(command)}</code></p>")
+    for title, (head, rows) in (("Overall", _overall_table(lb)), ("Targets", _targets_table(lb))):
+        hd.append(f"<h2>{title}</h2>" + _html_table(head, rows))
+    md += ["## Tasks", ""]
+    for task_id, b in lb.tasks.items():
+        t = b.task
+        info = (f"{t['env']} / {t['workload']}, budget {t['budget']}; reference {b.reference.best:.6g} "
+                f"({b.ref_note}), baseline {b.reference.baseline:.6g}")
+        md += [f"### {task_id}", "", info, "", _md_table(*_task_table(b, lb.baseline_agent)), ""]
+        if task_id in pngs:
+            md += [f"![{task_id}](plots/{task_id}.png)", ""]
+        hd.append(f"<h3>{html.escape(task_id)}</h3><p>{html.escape(info)}</p>" + _html_table(*_task_table(b, lb.baseline_agent)))
+        if task_id in pngs:
+            hd.append(f"<img alt='{html.escape(task_id)}' src='data:image/png;base64,{base64.b64encode(pngs[task_id]).decode()}'>")
+    paths = {"md": dest / "leaderboard.md", "html": dest / "leaderboard.html"}
+    paths["md"].write_text("\n".join(md) + "\n")
+    paths["html"].write_text("\n".join(hd) + "\n")
+    return paths
+
+
+def _html_table(head: list[str], rows: list[list[str]]) -> str:
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><tr>{th}</tr>{body}</table>"

@@ -1,0 +1,135 @@
+"""``archgym bench``: the versioned task suite, reference bests, runs and the leaderboard."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from archgym.commands.common import example_parser, print_json
+
+
+def add_parser(sub: Any) -> None:
+    p = example_parser(
+        sub,
+        "bench",
+        "ArchGym-Bench: named tasks, reference bests, equal-budget runs and a leaderboard",
+        "archgym bench run --suite v1 --agents random,ga,bo --seeds 5 --out out/bench",
+        "Subcommands: `tasks` lists a suite; `refs --task T` recomputes a task's reference best;\n"
+        "`run` runs agents x seeds on every task on Ray Tune (resumable); `leaderboard DIR` writes\n"
+        "Markdown and HTML tables and regret-vs-budget plots. See docs/bench.md.",
+    )
+    bsub = p.add_subparsers(dest="bench_command", metavar="SUBCOMMAND", required=True)
+
+    t = example_parser(bsub, "tasks", "list a suite's tasks and their references", "archgym bench tasks --suite v1")
+    t.add_argument("--suite", default="v1", help="suite name (v1) or YAML file")
+    t.add_argument("--json", action="store_true", help="print JSON")
+    t.set_defaults(func=run_tasks)
+
+    r = example_parser(
+        bsub, "refs", "recompute a task's reference best", "archgym bench refs --task dnnmap-resnet18-conv2-latency --write",
+        "Exhaustive enumeration where the task says so (small spaces), otherwise a random search of\n"
+        "--designs designs. Prints the record; --write stores it in the suite's refs file.",
+    )
+    r.add_argument("--suite", default="v1", help="suite name (v1) or YAML file")
+    r.add_argument("--task", required=True, help="task id (see `archgym bench tasks`)")
+    r.add_argument("--method", choices=("exhaustive", "random"), help="override the task's ref_method")
+    r.add_argument("--designs", type=int, default=100_000, help="random designs (random method)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the random designs")
+    r.add_argument("--write", nargs="?", const="", default=None, metavar="PATH",
+                   help="store the record (default path: the suite's v<N>.refs.yaml)")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.set_defaults(func=run_refs)
+
+    b = example_parser(
+        bsub, "run", "run agents x seeds on every task (Ray Tune; resumable)",
+        "archgym bench run --suite v1 --agents random,ga,aco,bo,optuna-tpe,nevergrad-ngopt --seeds 5 --out out/bench",
+        "One sweep per task in OUT/tasks/<task>/ (every call logged to its dataset). After a kill, the\n"
+        "same command with --resume finishes the run without losing or repeating a row.",
+    )
+    b.add_argument("--suite", default="v1", help="suite name (v1) or YAML file")
+    b.add_argument("--agents", required=True, help="comma-separated agent names (default hyper-parameters)")
+    b.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per agent and task")
+    b.add_argument("--out", "-o", required=True, help="benchmark folder (new, or the run's own with --resume)")
+    b.add_argument("--tasks", help="comma-separated task ids (default: all)")
+    b.add_argument("--resume", action="store_true", help="finish the run in --out")
+    b.add_argument("--address", help="join this Ray cluster (HOST:PORT or 'auto') instead of a local Ray")
+    b.add_argument("--max-concurrent", type=int, help="trials at once (default: all CPUs)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bars")
+    b.set_defaults(func=run_run)
+
+    lb = example_parser(
+        bsub, "leaderboard", "Markdown/HTML leaderboard and regret plots of a bench run",
+        "archgym bench leaderboard out/bench --dest docs/",
+    )
+    lb.add_argument("dir", help="the folder of `archgym bench run`")
+    lb.add_argument("--dest", help="where to write leaderboard.md/.html and plots/ (default: DIR/leaderboard)")
+    lb.add_argument("--refs", help="refs file to use instead of the references stored with the run")
+    lb.add_argument("--baseline-agent", default="random", help="agent the paired tests compare against")
+    lb.add_argument("--alpha", type=float, default=0.05, help="significance level of the paired test")
+    lb.add_argument("--command", default="", help="the command that made the run (printed in the page)")
+    lb.add_argument("--no-plots", action="store_true", help="no regret plots")
+    lb.set_defaults(func=run_leaderboard)
+
+
+def run_tasks(args: argparse.Namespace) -> int:
+    from archgym.bench.suite import load_suite
+
+    suite = load_suite(args.suite, check=False)
+    refs = suite.refs()
+    if args.json:
+        print_json({"version": suite.version, "tasks": [dict(t.to_json(), reference=refs.get(t.id)) for t in suite.tasks]})
+        return 0
+    print(f"suite v{suite.version}: {len(suite.tasks)} tasks")
+    for t in suite.tasks:
+        ref = refs.get(t.id)
+        how = "no reference yet" if ref is None else (
+            f"ref {ref['best']:.6g} (baseline {ref['baseline']:.6g}; {ref['method']}, {ref['designs']} designs"
+            + (", provisional)" if ref.get("provisional") else ")")
+        )
+        print(f"  {t.id:36} {t.env:22} {t.workload:24} budget {t.budget:4}  {how}")
+    return 0
+
+
+def run_refs(args: argparse.Namespace) -> int:
+    from archgym.bench.refs import compute_reference, write_reference
+    from archgym.bench.suite import load_suite
+
+    suite = load_suite(args.suite, check=False)
+    task = suite.task(args.task)
+    record = compute_reference(task, args.method, designs=args.designs, seed=args.seed, progress=not args.no_progress)
+    print_json({task.id: record})
+    if args.write is not None:
+        path = args.write or suite.refs_path
+        write_reference(path, suite.version, task.id, record)
+        print(f"# written to {path}")
+    return 0
+
+
+def _names(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from archgym.bench.run import run_bench
+
+    res = run_bench(args.suite, _names(args.agents), args.seeds, args.out, tasks=_names(args.tasks) or None,
+                    resume=args.resume, address=args.address, max_concurrent=args.max_concurrent, progress=not args.no_progress)
+    for task_id, r in res.tasks.items():
+        print(f"{task_id:36} {r['complete']}/{r['total']} runs complete ({r['ran']} this call)")
+        for key, err in sorted(r["failed"].items()):
+            print(f"  FAILED {key}: {err}")
+    print(f"bench run in {res.wall_s:.0f} s; leaderboard: archgym bench leaderboard {res.out_dir}")
+    return 1 if res.failed else 0
+
+
+def run_leaderboard(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from archgym.bench.leaderboard import build_leaderboard, write_leaderboard
+
+    lb = build_leaderboard(args.dir, refs=args.refs, baseline_agent=args.baseline_agent, alpha=args.alpha)
+    dest = Path(args.dest) if args.dest else Path(args.dir) / "leaderboard"
+    paths = write_leaderboard(lb, dest, command=args.command, plots=not args.no_plots)
+    print(paths["md"].read_text())
+    print(f"# written: {paths['md']}, {paths['html']}")
+    return 0

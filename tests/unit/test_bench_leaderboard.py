@@ -1,0 +1,95 @@
+"""Leaderboard statistics on fixed data, and a whole leaderboard from logged runs (no Ray)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from archgym.bench.leaderboard import bootstrap_ci, build_leaderboard, paired_outcome, write_leaderboard
+from archgym.bench.run import bench_config
+from archgym.bench.suite import load_suite
+from archgym.errors import ConfigError
+from tests.unit.bench_tiny import SUITE, register
+
+
+def test_bootstrap_interval_on_fixed_data():
+    # the median of 3 resamples of [1, 2, 3] is 1 with probability 7/27 (two or three 1s), 3 with 7/27:
+    # both tails hold far more than 2.5 %, so the 95 % interval is exactly [1, 3].
+    assert bootstrap_ci([1.0, 2.0, 3.0]) == (1.0, 3.0)
+    assert bootstrap_ci([0.3] * 5) == (0.3, 0.3)
+    # [0, 0, 0, 0, 10]: the median is 10 when >= 3 of 5 draws are 10: p = 0.0579 > 2.5 % -> upper 10
+    assert bootstrap_ci([0.0, 0.0, 0.0, 0.0, 10.0]) == (0.0, 10.0)
+    # [0]*9 + [10]: P(median of 10 >= 5) needs >= 5 tens of 10 draws at p=0.1: 0.16 % < 2.5 % -> upper 0
+    assert bootstrap_ci([0.0] * 9 + [10.0]) == (0.0, 0.0)
+    assert bootstrap_ci([1.0, 5.0, 2.0], seed=3) == bootstrap_ci([1.0, 5.0, 2.0], seed=3)
+    assert np.isnan(bootstrap_ci([])[0])
+
+
+def test_paired_outcome():
+    a = [0.1, 0.2, 0.1, 0.0, 0.3, 0.2, 0.1, 0.2]
+    b = [x + 0.5 for x in a]
+    assert paired_outcome(a, b)[0] == "win" and paired_outcome(b, a)[0] == "loss"
+    # 8 pairs all one way: exact two-sided p = 2 / 2^8
+    assert paired_outcome(a, b)[1] == pytest.approx(2 / 256)
+    assert paired_outcome(a, a) == ("tie", 1.0)
+    # 5 seeds cannot reach p < 0.05 (smallest exact two-sided p = 1/16)
+    assert paired_outcome(a[:5], b[:5]) == ("tie", pytest.approx(1 / 16))
+
+
+@pytest.fixture
+def bench_dir(tmp_path):
+    """A bench folder with random and ga on the tiny suite (3 seeds), logged as `bench run` does."""
+    from archgym.agents import make_agent
+    from archgym.bench.refs import compute_reference, write_reference
+    from archgym.datasets import DatasetWriter
+
+    register()
+    suite_file = tmp_path / "tiny.yaml"
+    suite_file.write_text(SUITE)
+    suite = load_suite(suite_file)
+    for t in suite.tasks:
+        write_reference(suite.refs_path, suite.version, t.id, compute_reference(t))
+    out = tmp_path / "bench"
+    meta = bench_config(suite, suite.tasks, ["random", "ga"], 3)
+    out.mkdir()
+    (out / "bench.json").write_text(json.dumps(meta, default=str))
+    for t in suite.tasks:
+        for agent in ("random", "ga"):
+            for seed in range(3):
+                env = t.make_env()
+                writer = DatasetWriter(out / "tasks" / t.id / "dataset", env.simulator, trial_id=f"{agent}-{seed}",
+                                       agent=agent, seed=seed, env_id=t.env)
+                env = t.make_env(dataset=writer)
+                make_agent(agent).search(env, t.budget, seed=seed)
+                env.close()
+    return out
+
+
+def test_leaderboard_from_logged_runs(bench_dir, tmp_path):
+    lb = build_leaderboard(bench_dir)
+    assert set(lb.tasks) == {"tiny-cost", "tiny-cost-area", "tiny-mo"}
+    for b in lb.tasks.values():
+        assert {r["agent"] for r in b.rows} == {"random", "ga"}
+        for r in b.runs:
+            assert 0.0 <= r["regret@100"] <= r["regret@50"] <= r["regret@25"] <= r["regret@10"] <= 1.0
+        assert all(r["seeds"] == 3 for r in b.rows)
+        assert "exhaustive" in b.ref_note
+        ga = next(r for r in b.rows if r["agent"] == "ga")
+        assert ga["vs_baseline"] in ("win", "tie", "loss")
+    assert b.curves["ga"].shape == (3, 12)
+    assert "hv_ratio" in lb.tasks["tiny-mo"].runs[0]
+    # the single-objective regret is recomputable by hand from the logged best cost
+    ref = lb.tasks["tiny-cost"].reference
+    assert ref.best == pytest.approx(-1 / 42) and ref.baseline == pytest.approx(-1.0)
+    paths = write_leaderboard(lb, tmp_path / "lb", command="archgym bench run ...")
+    md = paths["md"].read_text()
+    assert "## Overall" in md and "tiny-mo" in md and "archgym bench run ..." in md
+    assert (tmp_path / "lb" / "plots" / "tiny-cost.png").stat().st_size > 1000
+    assert "<table>" in paths["html"].read_text()
+
+
+def test_leaderboard_of_a_folder_that_is_not_a_run(tmp_path):
+    with pytest.raises(ConfigError, match="not a bench run folder"):
+        build_leaderboard(tmp_path)
