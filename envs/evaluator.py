@@ -16,9 +16,9 @@
    the objective is ``outcome="constraint"`` (metrics kept), else ``outcome="ok"``;
 5. one row goes to the dataset writer, if any.
 
-``KeyboardInterrupt`` and ``SystemExit`` always propagate and never become a row, including
-when a compiled (Numba) kernel turns Ctrl-C into ``SystemError: … returned a result with an
-exception set``: the interrupt found in the exception's cause chain is raised instead.
+``KeyboardInterrupt`` and ``SystemExit`` always propagate and never become a row; so does a
+``KeyboardInterrupt`` that a compiled (Numba) kernel turns into ``SystemError: … returned a
+result with an exception set``: the interrupt found in the exception's cause chain is raised.
 
 ``unique_calls`` counts steps 2–3: designs new to this run. Budgets count these.
 """
@@ -209,12 +209,14 @@ class Evaluator:
 
 
 def _raise_interrupt(exc: BaseException) -> None:
-    """Raise the ``KeyboardInterrupt``/``SystemExit`` hidden in ``exc``'s cause chain, if any.
+    """Raise the ``KeyboardInterrupt`` hidden in ``exc``'s cause chain, if any.
 
     Ctrl-C inside a Numba-compiled kernel reaches Python as ``SystemError: CPUDispatcher(…)
     returned a result with an exception set`` whose ``__cause__``/``__context__`` is the
     ``KeyboardInterrupt``; a simulator may also wrap an interrupt in its own exception. Either
     way the user asked to stop: the interrupt is re-raised, never recorded as a row.
+    (``SystemExit`` is not dug out: a simulator that turns a tool's ``exit()`` into an error,
+    as the SCALE-Sim adapter does, means it as an error; a bare ``SystemExit`` propagates.)
     """
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
@@ -223,6 +225,6 @@ def _raise_interrupt(exc: BaseException) -> None:
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
-        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+        if isinstance(e, KeyboardInterrupt):
             raise e from None
         todo += [e.__cause__, e.__context__]

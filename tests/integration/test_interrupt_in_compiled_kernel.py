@@ -21,6 +21,8 @@ SCRIPT = textwrap.dedent(
     """
     import faulthandler, os, signal, sys, threading
     faulthandler.dump_traceback_later(300, exit=True)  # a lost interrupt shows where it hung
+    # Python's own Ctrl-C handler, also when started from a shell's background job (SIGINT ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np
     from archgym.datasets import DatasetWriter
     from archgym.envs import Evaluator

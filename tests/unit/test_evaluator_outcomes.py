@@ -86,6 +86,18 @@ def test_interrupts_propagate_and_never_become_rows(tmp_path, x):
     assert load(tmp_path)["outcome"].tolist() == ["ok"]
 
 
+def test_a_tool_exit_turned_into_an_error_stays_an_error():
+    class ToolExits(Outcomes):  # what the SCALE-Sim adapter does with SCALE-Sim's exit()
+        def _evaluate(self, design, workload):
+            try:
+                raise SystemExit(1)
+            except SystemExit as exc:
+                raise RuntimeError("SCALE-Sim exited (1)") from exc
+
+    ev = Evaluator(ToolExits(), "w", TargetSpec({"cost": 2.0}))
+    assert ev.evaluate({"x": 2}).outcome == "error"
+
+
 def test_system_exit_propagates():
     class Exits(Outcomes):
         def _evaluate(self, design, workload):
