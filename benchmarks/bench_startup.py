@@ -13,6 +13,12 @@ Prints, for a new Python process each time (so nothing is shared with this one):
   load a cached kernel);
 * which heavy modules (Gymnasium, pyarrow, pandas, Numba, torch, …) each import pulls in.
 
+Measured for issue 18 (2 cores shared by 8 developers, load average 16-20; CPU seconds of the
+child, median of 3): before / after this change — ``import archgym`` 0.66 / 0.11 s (pulled
+Gymnasium, NumPy, pyarrow / nothing); ``import archgym.simulators.dram`` 1.12 / 1.00 s (pulled
+Gymnasium and pyarrow / neither); ``archgym evaluate --simulator dram`` 2.33 / 2.07 s, of which
+Numba's own floor (one cached kernel in a fresh process) is 1.72-1.82 s.
+
 Times are wall-clock medians (and minima) over ``--repeat`` runs, plus the child's CPU time
 (user + system): on a shared, oversubscribed machine wall time mostly measures the queue for
 a core, CPU time much less so.

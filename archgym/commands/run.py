@@ -53,6 +53,8 @@ def parse_params(items: list[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"malformed --agent-param {item!r}: expected KEY=VALUE")
+        if key.strip() in out:
+            raise ConfigError(f"--agent-param {key.strip()!r} given twice ({out[key.strip()]!r} and {value.strip()!r}); give each once")
         out[key.strip()] = value.strip()
     return out
 

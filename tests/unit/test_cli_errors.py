@@ -53,6 +53,14 @@ def test_evaluate_repeated_design_key(capsys):
     _one_line_error(capsys, "parameter 'lanes' given twice ('4' and '16')")
 
 
+def test_run_repeated_agent_param(tmp_path, capsys):
+    rc = main(["run", "--env", "roofline", "--agent", "ga", "--budget", "2", "--out", str(tmp_path / "o"),
+               "-p", "population=8", "population=16"])
+    assert rc == 2
+    _one_line_error(capsys, "--agent-param 'population' given twice ('8' and '16')")
+    assert not (tmp_path / "o").exists()
+
+
 def test_evaluate_timeout_only_for_external_simulators(capsys):
     assert main(["evaluate", "-s", "roofline", "--timeout", "5"]) == 2
     _one_line_error(capsys, "takes no --timeout")
