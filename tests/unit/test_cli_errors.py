@@ -44,7 +44,7 @@ def test_run_out_naming_an_existing_file(tmp_path, capsys):
     target.write_text("keep me")
     rc = main(["run", "--env", "roofline", "--agent", "random", "--budget", "2", "--no-progress", "--out", str(target)])
     assert rc == 2
-    _one_line_error(capsys, "is an existing file")
+    _one_line_error(capsys, "is a file; choose a folder")
     assert target.read_text() == "keep me"
 
 
