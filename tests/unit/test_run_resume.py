@@ -17,22 +17,34 @@ ROOFLINE = ["--env", "archgym/Roofline-v0", "--workload", "gemv", "--no-progress
 
 @pytest.fixture
 def interrupt_at(monkeypatch, roofline):
-    """``interrupt_at(k, exc)``: the k-th simulator call of every new roofline instance raises ``exc``
-    (the baseline evaluation at construction is call 0)."""
+    """``interrupt_at(k, exc)``: the k-th design evaluation (1-based) of every new roofline instance
+    raises ``exc``; the baseline's evaluation, computed lazily by the environment, is not counted."""
     cls = type(roofline)
     real = cls._evaluate
+    real_baseline = cls.baseline_metrics
 
     def arm(k, exc=KeyboardInterrupt):
         def _evaluate(self, design, workload):
-            n = self.__dict__["_calls_under_test"] = self.__dict__.get("_calls_under_test", -1) + 1
+            if self.__dict__.get("_in_baseline"):
+                return real(self, design, workload)
+            n = self.__dict__["_calls_under_test"] = self.__dict__.get("_calls_under_test", 0) + 1
             if n == k:
                 raise exc()
             return real(self, design, workload)
 
+        def baseline_metrics(self, workload=None):
+            self.__dict__["_in_baseline"] = True
+            try:
+                return real_baseline(self, workload)
+            finally:
+                self.__dict__["_in_baseline"] = False
+
         monkeypatch.setattr(cls, "_evaluate", _evaluate)
+        monkeypatch.setattr(cls, "baseline_metrics", baseline_metrics)
 
     yield arm
     monkeypatch.setattr(cls, "_evaluate", real)
+    monkeypatch.setattr(cls, "baseline_metrics", real_baseline)
 
 
 def _steps(out):
@@ -192,13 +204,15 @@ def test_replay_refuses_an_agent_that_diverges(tmp_path, interrupt_at):
     interrupt_at(15)
     with pytest.raises(RunInterrupted):
         run_search("roofline", "random", 50, 3, out, progress=False)
+    logged = sorted(load(out / "dataset")["step"])
+    assert logged == list(range(len(logged))) and len(logged) >= 14  # 14 calls (+ designs a constraint kept from the simulator)
     manifest = json.loads((out / "run.json").read_text())
     manifest["seed"] = 4  # as if the agent had drawn differently
     (out / "run.json").write_text(json.dumps(manifest))
     interrupt_at(-1)
     with pytest.raises(ConfigError, match="not deterministic under replay, so this run cannot be resumed"):
         run_search(None, None, None, None, out, progress=False, resume=True)
-    assert sorted(load(out / "dataset")["step"]) == list(range(14))  # the logged rows are kept
+    assert sorted(load(out / "dataset")["step"]) == logged  # the logged rows are kept
 
 
 def test_resume_with_a_constrained_objective_given_again_or_not(tmp_path, interrupt_at):
