@@ -89,11 +89,12 @@ def test_a_real_sigterm_reaches_the_run_loop(tmp_path, monkeypatch, roofline):
 
     monkeypatch.setattr(cls, "_evaluate", _evaluate)
     out = tmp_path / "run"
+    before = signal.getsignal(signal.SIGTERM)
     assert main(["run", *ROOFLINE, "--agent", "random", "--budget", "100", "--out", str(out)]) == 143
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and 0 < summary["steps"] < 100
     assert sorted(load(out / "dataset")["step"]) == list(range(summary["steps"]))
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is restored
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is restored
 
 
 @pytest.mark.parametrize("agent, params, budget", [
