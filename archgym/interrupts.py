@@ -17,7 +17,7 @@ import signal
 import threading
 from collections.abc import Iterator
 
-__all__ = ["Interrupted", "exit_code", "shielded", "sigterm_as_interrupt", "signal_name"]
+__all__ = ["Interrupted", "exit_code", "raise_if_interrupted", "shielded", "sigterm_as_interrupt", "signal_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,21 +46,42 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+#: signals received inside :func:`sigterm_as_interrupt` (see :func:`raise_if_interrupted`)
+_received: list[int] = []
+
+
+def raise_if_interrupted() -> None:
+    """Raise again an interrupt that arrived but was swallowed on its way up.
+
+    Compiled code (Numba) can turn the ``KeyboardInterrupt`` raised in it into another
+    exception, which a caller may then treat as an ordinary failure; a loop calls this after
+    each step so the interrupt still stops it.
+    """
+    if _received:
+        signum = _received[-1]
+        raise KeyboardInterrupt() if signum == signal.SIGINT else Interrupted(signum)
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Interrupted` in the main thread (elsewhere: no-op)."""
+    """Within the block, SIGTERM raises :class:`Interrupted` and SIGINT ``KeyboardInterrupt`` in the
+    main thread, and both are remembered for :func:`raise_if_interrupted` (elsewhere: no-op)."""
     if not _main_thread():
         yield
         return
 
     def _raise(signum: int, frame: object) -> None:
-        raise Interrupted(signum)
+        _received.append(signum)
+        raise KeyboardInterrupt() if signum == signal.SIGINT else Interrupted(signum)
 
-    old = signal.signal(signal.SIGTERM, _raise)
+    _received.clear()
+    old = {s: signal.signal(s, _raise) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for s, h in old.items():
+            signal.signal(s, h)
+        _received.clear()
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from archgym.errors import ArchGymError, ConfigError, did_you_mean
-from archgym.interrupts import Interrupted, shielded
+from archgym.interrupts import Interrupted, raise_if_interrupted, shielded
 
 __all__ = ["RunInterrupted", "parse_objective", "plot_convergence", "resolve_env_id", "run_search"]
 
@@ -249,6 +249,7 @@ def run_search(
     bar = tqdm(total=budget, unit="call", desc=f"{searcher.name} on {env_id}", disable=not progress, leave=False)
 
     def _tick(rec: Any, res: Any) -> None:
+        raise_if_interrupted()  # an interrupt swallowed inside the simulator still stops the run
         if not rec.cache_hit:
             bar.update(1)
             bar.set_postfix(best=f"{res.best_reward:.4g}", refresh=False)

@@ -93,11 +93,12 @@ def _start_ray_retrying(address: str | None, num_cpus: int) -> bool:
     """Start (or join) Ray as ``archgym sweep`` does, retrying a start that timed out."""
     import ray
 
+    from archgym.sweep.runner import DEFAULT_CONNECT_TIMEOUT_S as connect_timeout_s
     from archgym.sweep.runner import _start_ray
 
     for attempt in range(1, _RAY_START_ATTEMPTS + 1):
         try:
-            return _start_ray(address, num_cpus=num_cpus)
+            return _start_ray(address, num_cpus=num_cpus, connect_timeout_s=connect_timeout_s)
         except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception on a start timeout
             if attempt == _RAY_START_ATTEMPTS or "timed out" not in str(exc):
                 raise

@@ -57,7 +57,10 @@ def test_ctrl_c_in_dram_kernel_is_an_interrupt_not_a_row(tmp_path, delay_s):
     words = proc.stdout.split()
     assert words[:2] == ["interrupted", "KeyboardInterrupt"], proc.stdout + proc.stderr[-2000:]
     done, rows = int(words[2]), int(words[3])
-    assert rows == done  # every completed call, and nothing for the interrupted one
+    # every completed call, and nothing for the interrupted one; a Ctrl-C that lands while the writer
+    # publishes a part is held until the part is in place, so it may end the run just after the
+    # call's (complete) row was logged and before the loop counted it
+    assert rows in (done, done + 1)
     df = load(out)
-    assert len(df) == done and "error" not in set(df["outcome"])
+    assert len(df) == rows and set(df["outcome"]) == {"ok"}
     assert "SystemError" not in proc.stderr

@@ -90,8 +90,10 @@ def test_sweep_joins_an_existing_cluster(head, tmp_path):
     cfg.write_text(SWEEP.format(name="cluster", budget=6, seeds=1))
     out = tmp_path / "out"
     run = subprocess.run(
-        [sys.executable, "-m", "archgym.cli", "sweep", str(cfg), "--out", str(out), "--address", head, "--no-progress"],
-        env=plugin_env(), capture_output=True, text=True, timeout=300,
+        # joining took 31-52 s with the 2-core test machine at load 25; the default limit is 30 s
+        [sys.executable, "-m", "archgym.cli", "sweep", str(cfg), "--out", str(out), "--address", head, "--no-progress",
+         "--connect-timeout", "240"],
+        env=plugin_env(), capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "6/6 trials complete" in run.stdout

@@ -131,7 +131,7 @@ KILL_SCRIPT = textwrap.dedent(
         def default_design(self): return {"x": 0}
         def _evaluate(self, d, w): return {"y": float(d["x"])}
 
-    w = DatasetWriter(sys.argv[1], S(), rows_per_part=500, publish_every_s=None)  # parts by rows only
+    w = DatasetWriter(sys.argv[1], S(), rows_per_part=500, publish_every_s=None)  # parts by row count only
     i = 0
     while True:
         w.append(step=i, workload="w", design={"x": i}, metrics={"y": float(i)}, reward=-i, feasible=True)

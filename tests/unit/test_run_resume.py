@@ -101,11 +101,12 @@ def test_a_real_sigterm_reaches_the_run_loop(tmp_path, monkeypatch, roofline):
 
     monkeypatch.setattr(cls, "_evaluate", _evaluate)
     out = tmp_path / "run"
+    before = signal.getsignal(signal.SIGTERM)
     assert main(["run", *ROOFLINE, "--agent", "random", "--budget", "100", "--out", str(out)]) == 143
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and 0 < summary["steps"] < 100
     assert sorted(load(out / "dataset")["step"]) == list(range(summary["steps"]))
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is restored
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is restored
 
 
 @pytest.mark.parametrize("agent, params, budget", [
@@ -232,3 +233,27 @@ def test_resume_with_a_constrained_objective_given_again_or_not(tmp_path, interr
     assert _steps(out) == _steps(ref)
     s = json.loads((out / "summary.json").read_text())
     assert s["objective"]["kind"] == "constrained" and s["objective"]["limits"] == {"area_mm2": ["<=", 1.0]}
+
+
+def test_an_interrupt_swallowed_inside_the_simulator_still_stops_the_run(tmp_path, monkeypatch, roofline):
+    """As Numba does: the KeyboardInterrupt raised in compiled code comes back as SystemError."""
+    import os
+
+    cls = type(roofline)
+    real = cls._evaluate
+    calls = []
+
+    def _evaluate(self, design, workload):
+        calls.append(1)
+        if len(calls) == 10:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+            except KeyboardInterrupt:
+                raise SystemError("CPUDispatcher(<function simulate>) returned a result with an exception set") from None
+        return real(self, design, workload)
+
+    monkeypatch.setattr(cls, "_evaluate", _evaluate)
+    out = tmp_path / "run"
+    assert main(["run", *ROOFLINE, "--agent", "random", "--budget", "100", "--out", str(out)]) == 130
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["calls"] < 100
