@@ -25,7 +25,9 @@ minimum DRAM tile of the mapper (one fold of the lowered GEMM).
 memory with compute, so the slowest of the four sets the pace (the layer is *compute-* or
 *memory-bound*), and the first tile must arrive from DRAM before the array can start
 (``prologue = tile bytes / DRAM bytes per cycle``). DRAM cycles = bytes / (GB/s ÷ GHz); GLB
-cycles = accesses / (banks · 64 / bits); NoC cycles = words / NoC width.
+cycles = the busier of its read and write ports (each bank has one of each, 64 bits wide): reads
+to the array and write-backs to DRAM, or writes from the array and fills from DRAM, over
+``banks · 64 / bits`` words per cycle; NoC cycles = the busier direction / NoC width.
 
 **Energy** = MAC + RF + NoC + GLB + DRAM terms (:mod:`.tables`): ``MACs·e_mac``,
 ``RF accesses·e_rf(rf size)``, ``NoC words·e_noc``, ``(NoC words + DRAM words)·e_glb(GLB size)``
@@ -332,8 +334,13 @@ def evaluate_layers(
     glb_acc = noc_words + dram_words
     bytes_per_cycle = hw.dram_gbps / hw.clock_ghz
     dram_c = dram_words * word_bytes / bytes_per_cycle
-    glb_c = glb_acc / (hw.glb_banks * (SRAM_PORT_BITS / bits))
-    noc_c = noc_words / hw.noc_words
+    # The GLB banks have a read and a write port each, and the NoC carries its width in each
+    # direction (the same machine the ZigZag translation writes): reads feed the array and write
+    # outputs back to DRAM, writes take the array's outputs and the DRAM fills.
+    write_back = np.minimum(rep * la.M * la.N, dram_words)
+    glb_port_words = np.maximum(rep * reads + write_back, rep * writes + dram_words - write_back)
+    glb_c = glb_port_words / (hw.glb_banks * (SRAM_PORT_BITS / bits))
+    noc_c = rep * np.maximum(reads, writes) / hw.noc_words
 
     prologue = tiling.footprint_words / 2.0 * word_bytes / bytes_per_cycle
     cycles = np.maximum(np.maximum(compute_c, dram_c), np.maximum(glb_c, noc_c)) + prologue
