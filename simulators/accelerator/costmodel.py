@@ -268,14 +268,22 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
     # (Output-stationary PEs may keep the outputs of those folds instead, see below.)
     w_reads, i_reads = folds * w_fold, folds * i_fold
     saved = []
-    for words, fold, irrelevant, relevant in ((w_reads, w_fold, ("B", "OY", "OX"), ("K", "C", "FY", "FX")),
-                                              (i_reads, i_fold, ("K",), ("B", "C", "OY", "OX", "FY", "FX"))):
+    stat_fold = w_fold if STATIONARY[dataflow] == "W" else i_fold
+    for op, words, fold, irrelevant, relevant in (("W", w_reads, w_fold, ("B", "OY", "OX"), ("K", "C", "FY", "FX")),
+                                                  ("I", i_reads, i_fold, ("K",), ("B", "C", "OY", "OX", "FY", "FX"))):
         f_irr = np.prod([_ceil_div(L[d], u[d]) for d in irrelevant if d in spatial] or [np.ones_like(folds)], axis=0)
         pes = np.prod([u[d] for d in relevant if d in spatial] or [np.ones_like(folds)], axis=0)
         # os: each PE holds one output per fold, so it can instead keep the outputs of all those
         # folds (f_irr words) while the operand streams in chunks of the reduction.
-        fits = (_ceil_div(fold, pes) <= half_rf) | ((dataflow == "os") & (f_irr <= half_rf))
-        saved.append(np.where(fits, words - words // f_irr, 0))
+        per_pe = _ceil_div(fold, pes)
+        fits = (per_pe <= half_rf) | ((dataflow == "os") & (f_irr <= half_rf))
+        # Otherwise (not os) the temporal loops can be cut into chunks whose words fit, at the cost of
+        # reloading the stationary operand (a different one) once per chunk.
+        if dataflow == "os" or STATIONARY[dataflow] == op:
+            chunked = 0
+        else:
+            chunked = np.maximum(words - words // f_irr - folds * stat_fold * (_ceil_div(per_pe, half_rf) - 1), 0)
+        saved.append(np.where(fits, words - words // f_irr, chunked))
     reads = w_reads + i_reads - np.maximum(saved[0], saved[1]) + (writes - o_words)
     if dataflow != "os":  # the reduction is (partly) spatial: partial sums may stay in the PEs instead
         # Keep each PE's partial sums in the other RF half across the reduction folds: outputs per PE
