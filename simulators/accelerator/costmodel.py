@@ -25,7 +25,9 @@ minimum DRAM tile of the mapper (one fold of the lowered GEMM).
 memory with compute, so the slowest of the four sets the pace (the layer is *compute-* or
 *memory-bound*), and the first tile must arrive from DRAM before the array can start
 (``prologue = tile bytes / DRAM bytes per cycle``). DRAM cycles = bytes / (GB/s ÷ GHz); GLB
-cycles = accesses / (banks · 64 / bits); NoC cycles = words / NoC width.
+cycles = the busier of its read and write ports (each bank has one of each, 64 bits wide): reads
+to the array and write-backs to DRAM, or writes from the array and fills from DRAM, over
+``banks · 64 / bits`` words per cycle; NoC cycles = the busier direction / NoC width.
 
 **Energy** = MAC + RF + NoC + GLB + DRAM terms (:mod:`.tables`): ``MACs·e_mac``,
 ``RF accesses·e_rf(rf size)``, ``NoC words·e_noc``, ``(NoC words + DRAM words)·e_glb(GLB size)``
@@ -266,14 +268,22 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
     # (Output-stationary PEs may keep the outputs of those folds instead, see below.)
     w_reads, i_reads = folds * w_fold, folds * i_fold
     saved = []
-    for words, fold, irrelevant, relevant in ((w_reads, w_fold, ("B", "OY", "OX"), ("K", "C", "FY", "FX")),
-                                              (i_reads, i_fold, ("K",), ("B", "C", "OY", "OX", "FY", "FX"))):
+    stat_fold = w_fold if STATIONARY[dataflow] == "W" else i_fold
+    for op, words, fold, irrelevant, relevant in (("W", w_reads, w_fold, ("B", "OY", "OX"), ("K", "C", "FY", "FX")),
+                                                  ("I", i_reads, i_fold, ("K",), ("B", "C", "OY", "OX", "FY", "FX"))):
         f_irr = np.prod([_ceil_div(L[d], u[d]) for d in irrelevant if d in spatial] or [np.ones_like(folds)], axis=0)
         pes = np.prod([u[d] for d in relevant if d in spatial] or [np.ones_like(folds)], axis=0)
         # os: each PE holds one output per fold, so it can instead keep the outputs of all those
         # folds (f_irr words) while the operand streams in chunks of the reduction.
-        fits = (_ceil_div(fold, pes) <= half_rf) | ((dataflow == "os") & (f_irr <= half_rf))
-        saved.append(np.where(fits, words - words // f_irr, 0))
+        per_pe = _ceil_div(fold, pes)
+        fits = (per_pe <= half_rf) | ((dataflow == "os") & (f_irr <= half_rf))
+        # Otherwise (not os) the temporal loops can be cut into chunks whose words fit, at the cost of
+        # reloading the stationary operand (a different one) once per chunk.
+        if dataflow == "os" or STATIONARY[dataflow] == op:
+            chunked = 0
+        else:
+            chunked = np.maximum(words - words // f_irr - folds * stat_fold * (_ceil_div(per_pe, half_rf) - 1), 0)
+        saved.append(np.where(fits, words - words // f_irr, chunked))
     reads = w_reads + i_reads - np.maximum(saved[0], saved[1]) + (writes - o_words)
     if dataflow != "os":  # the reduction is (partly) spatial: partial sums may stay in the PEs instead
         # Keep each PE's partial sums in the other RF half across the reduction folds: outputs per PE
@@ -332,8 +342,13 @@ def evaluate_layers(
     glb_acc = noc_words + dram_words
     bytes_per_cycle = hw.dram_gbps / hw.clock_ghz
     dram_c = dram_words * word_bytes / bytes_per_cycle
-    glb_c = glb_acc / (hw.glb_banks * (SRAM_PORT_BITS / bits))
-    noc_c = noc_words / hw.noc_words
+    # The GLB banks have a read and a write port each, and the NoC carries its width in each
+    # direction (the same machine the ZigZag translation writes): reads feed the array and write
+    # outputs back to DRAM, writes take the array's outputs and the DRAM fills.
+    write_back = np.minimum(rep * la.M * la.N, dram_words)
+    glb_port_words = np.maximum(rep * reads + write_back, rep * writes + dram_words - write_back)
+    glb_c = glb_port_words / (hw.glb_banks * (SRAM_PORT_BITS / bits))
+    noc_c = rep * np.maximum(reads, writes) / hw.noc_words
 
     prologue = tiling.footprint_words / 2.0 * word_bytes / bytes_per_cycle
     cycles = np.maximum(np.maximum(compute_c, dram_c), np.maximum(glb_c, noc_c)) + prologue

@@ -98,7 +98,7 @@ class DNNMappingSimulator(Simulator):
     """One layer's mapping on a fixed spatial accelerator (see the module card)."""
 
     name = "dnn_mapping"
-    version = "1"
+    version = "2"  # 2: costed by the loop-nest model of dnn_accel version 2
     fidelity = "analytical"
     design_space = MAPPING_SPACE
     metrics = MAPPING_METRICS
