@@ -315,6 +315,9 @@ _LISTENERS: list[Callable[[SimulatorSpec], None]] = []
 _ENTRY_POINTS_LOADED = False
 #: names claimed by two different classes (one through an entry point): error on use
 _CONFLICTS: dict[str, str] = {}
+#: names registered in code with ``overwrite=True``: a deliberate override wins over a plugin's
+#: entry point of the same name
+_OVERRIDES: set[str] = set()
 _REGISTRY_FILLED = False
 
 
@@ -359,7 +362,8 @@ def register_simulator(
         env_version: the ``-vN`` of the Gymnasium id.
         env_kwargs: default environment keyword arguments.
         description: one line for ``archgym list``.
-        overwrite: replace an existing entry instead of raising.
+        overwrite: replace an existing entry instead of raising; the entry also wins over an
+            entry point of the same name read later (a deliberate override, e.g. in a test).
 
     Registering the same class twice under one name (say, a ``@register_simulator`` decorator
     in a plugin that also advertises the class through the entry-point group) is a no-op; a
@@ -399,6 +403,9 @@ def register_simulator(
             origin=origin or f"{_origin(f)} ({source})",
         )
         _REGISTRY[name] = spec
+        if overwrite and source == "runtime":
+            _OVERRIDES.add(name)
+            _CONFLICTS.pop(name, None)
         for listener in _LISTENERS:
             listener(spec)
         return f
@@ -438,6 +445,9 @@ def load_entry_points() -> None:
             continue
         if existing.factory == ep.value or _origin(existing.factory) == ep.value:
             continue  # the class registered itself in code before its entry point was read
+        if ep.name in _OVERRIDES:
+            logger.debug("entry point %s is overridden by %s", where, _describe(existing))
+            continue
         try:
             same = ep.load() is existing.factory
         except Exception:  # noqa: BLE001 - a broken plugin must not break every command
