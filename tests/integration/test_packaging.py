@@ -33,6 +33,8 @@ def test_wheel_installs_one_namespace(tmp_path):
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
     assert tops == {"archgym"}, f"the wheel installs top-level names other than archgym: {tops}"
     assert "archgym/py.typed" in names
+    # the compiled DRAM kernel (a ctypes library built by setup.py) ships inside the package
+    assert [n for n in names if n.startswith("archgym/simulators/dram/_dram_engine.kernel")], names
     _pip("install", "--no-deps", "--target", str(target), str(wheel))
     res = _python_in(
         target,
@@ -46,6 +48,10 @@ def test_wheel_installs_one_namespace(tmp_path):
         for info in pkgutil.walk_packages(archgym.simulators.__path__, "archgym.simulators."):
             importlib.import_module(info.name)
         data = [p for p in root.rglob("*") if p.suffix in (".json", ".stl", ".gml")]
+        from archgym.simulators.dram import DramSimulator, engine
+        s = DramSimulator()
+        assert s.evaluate(s.default_design(), "stream")["total_time_ns"] == 50025.0
+        assert engine.backend() == "extension" and engine.load().path.is_relative_to(root), engine.load()
         print(len(data), sorted(archgym.list_simulators()))
         """,
         cwd=tmp_path,
@@ -55,6 +61,27 @@ def test_wheel_installs_one_namespace(tmp_path):
     shipped = {n for n in names if n.endswith((".json", ".stl", ".gml"))}
     in_repo = {str(p.relative_to(ROOT)) for p in ROOT.glob("simulators/**/*") if p.suffix in (".json", ".stl", ".gml")}
     assert len(shipped) == len(in_repo)
+
+
+def test_sdist_ships_the_kernel_source_and_builds_it(tmp_path):
+    """An sdist holds dram_engine.c, and a wheel built from the sdist alone compiles the kernel."""
+    import tarfile
+
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "-o", str(dist), str(ROOT)],
+                   check=True, capture_output=True, timeout=600)
+    sdist = next(dist.glob("archgym-*.tar.gz"))
+    with tarfile.open(sdist) as tar:
+        names = tar.getnames()
+        assert any(n.endswith("/simulators/dram/dram_engine.c") for n in names), names
+        assert not any(n.endswith(".so") for n in names), "a built library leaked into the sdist"
+        tar.extractall(tmp_path / "src", filter="data")
+    src = next((tmp_path / "src").glob("archgym-*"))
+    _pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheels"), str(src), cwd=tmp_path)
+    wheel = next((tmp_path / "wheels").glob("archgym-*.whl"))
+    import zipfile
+
+    assert [n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("archgym/simulators/dram/_dram_engine.kernel")]
 
 
 def test_plugin_found_through_entry_point(tmp_path, test_seed):
