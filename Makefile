@@ -16,7 +16,7 @@ ARCHGYM_TEST_SEED2 ?= $(shell expr $(ARCHGYM_TEST_SEED) + 1)
 
 .PHONY: install demo test test-fast lint bench clean
 
-$(STAMP): setup.cfg setup.py pyproject.toml
+$(STAMP): setup.cfg setup.py pyproject.toml simulators/dram/dram_engine.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,scalesim,zigzag]"
 	@touch $(STAMP)

@@ -11,6 +11,7 @@ missing). The flags must keep IEEE arithmetic exact: no ``-ffast-math``, no FMA 
 """
 
 import configparser
+import hashlib
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -50,10 +51,14 @@ class BuildKernel(build_ext):
         return name
 
 
+KERNEL_SOURCE = "simulators/dram/dram_engine.c"
+KERNEL_HASH = hashlib.sha256((ROOT / KERNEL_SOURCE).read_bytes()).hexdigest()[:16]  # as native.source_hash
 DRAM_KERNEL = Extension(
     "archgym.simulators.dram._dram_engine",
-    sources=["simulators/dram/dram_engine.c"],
+    sources=[KERNEL_SOURCE],
     extra_compile_args=["-std=c99", "-O2", "-ffp-contract=off"],  # as native.CFLAGS
+    # which source the library was built from (native.py compares it with the source beside it)
+    define_macros=[("ARCHGYM_DRAM_SOURCE", f'"{KERNEL_HASH}"')],
     libraries=["m"],
 )
 

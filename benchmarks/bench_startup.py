@@ -4,20 +4,19 @@
 
 Prints, for a new Python process each time (so nothing is shared with this one):
 
-* ``archgym evaluate --simulator dram`` end to end, after one warm-up run so Numba's on-disk
-  kernel cache is warm (issue 18 target: <= 0.5 s; the DRAMSys binary takes 0.05-0.09 s);
-* ``import archgym`` and ``import archgym.simulators.dram``;
-* ``python -c pass`` as the floor of any new process on this machine, and the floor of any
-  Numba user: a fresh process calling one trivial ``@njit(cache=True)`` function whose cache
-  is warm (Numba initialises its whole typing and target context, SciPy's BLAS included, to
-  load a cached kernel);
+* ``archgym evaluate --simulator dram`` end to end, with and without a ``--design``, after one
+  warm-up run (issue 18 target: <= 0.5 s; the DRAMSys binary takes 0.05-0.09 s);
+* ``import archgym`` and ``import archgym.simulators.dram``, and loading the compiled DRAM kernel
+  (``dram_engine.c`` through ctypes; which build loaded is printed);
+* ``python -c pass`` as the floor of any new process on this machine;
 * which heavy modules (Gymnasium, pyarrow, pandas, Numba, torch, …) each import pulls in.
 
-Measured for issue 18 (2 cores shared by 8 developers, load average 16-20; CPU seconds of the
-child, median of 3): before / after this change — ``import archgym`` 0.66 / 0.11 s (pulled
-Gymnasium, NumPy, pyarrow / nothing); ``import archgym.simulators.dram`` 1.12 / 1.00 s (pulled
-Gymnasium and pyarrow / neither); ``archgym evaluate --simulator dram`` 2.33 / 2.07 s, of which
-Numba's own floor (one cached kernel in a fresh process) is 1.72-1.82 s.
+Measured for issue 18 (CPU seconds of the child, median of 3, 2 cores shared with other
+jobs): first change (lazy root package) — ``import archgym`` 0.66 -> 0.11 s,
+``import archgym.simulators.dram`` 1.12 -> 1.00 s (pulled Gymnasium and pyarrow / neither),
+``archgym evaluate --simulator dram`` 2.33 -> 2.07 s, of which Numba's own floor (one cached
+``@njit`` kernel in a fresh process) was 1.72-1.82 s. Second change (the DRAM loop in C instead
+of Numba): see docs/dram.md, "Speed and start-up", for the figures before and after.
 
 Times are wall-clock medians (and minima) over ``--repeat`` runs, plus the child's CPU time
 (user + system): on a shared, oversubscribed machine wall time mostly measures the queue for
@@ -32,9 +31,7 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 HEAVY = ("gymnasium", "pyarrow", "pandas", "numba", "numpy", "scipy", "torch", "sklearn", "ray", "matplotlib", "yaml")
 
@@ -66,19 +63,7 @@ def _pulls(module: str) -> list[str]:
     return json.loads(out.stdout)
 
 
-_NUMBA_FLOOR = """
-import numpy as np
-from numba import njit
-
-@njit(cache=True)
-def total(a):
-    s = 0.0
-    for x in a:
-        s += x
-    return s
-
-total(np.ones(4))
-"""
+_KERNEL = "from archgym.simulators.dram import engine; print(engine.backend(), engine.load().path)"
 
 
 def main() -> None:
@@ -87,19 +72,19 @@ def main() -> None:
     args = parser.parse_args()
     py = sys.executable
     evaluate = [py, "-m", "archgym.cli", "evaluate", "--simulator", "dram"]
-    subprocess.run(evaluate, stdout=subprocess.DEVNULL, check=True)  # warm Numba's on-disk cache
-    tmp = Path(tempfile.mkdtemp(prefix="archgym-bench-startup-"))
-    floor = tmp / "numba_floor.py"
-    floor.write_text(_NUMBA_FLOOR)
-    subprocess.run([py, str(floor)], check=True)  # warm its cache
+    designed = [*evaluate, "--workload", "stream", "--design", "PagePolicy=Closed", "Scheduler=FrFcfs"]
+    subprocess.run(evaluate, stdout=subprocess.DEVNULL, check=True)  # warm the file cache (and byte-code)
+    kernel = subprocess.run([py, "-c", _KERNEL], capture_output=True, text=True, check=True).stdout.strip()
+    print(f"DRAM kernel: {kernel}")
     rows = [
         ("python -c pass (floor)", [py, "-c", "pass"], None),
-        ("one cached @njit call (Numba floor)", [py, str(floor)], None),
         ("import archgym", [py, "-c", "import archgym"], "archgym"),
         ("import archgym.simulators.dram", [py, "-c", "import archgym.simulators.dram"], "archgym.simulators.dram"),
+        ("  + load the compiled kernel", [py, "-c", _KERNEL], None),
         ("archgym evaluate --simulator dram", evaluate, None),
+        ("  ... --workload stream --design ...", designed, None),
     ]
-    print(f"new process, median (min) wall time and median CPU time (user + sys) of {args.repeat} runs; warm Numba cache")
+    print(f"new process, median (min) wall time and median CPU time (user + sys) of {args.repeat} runs")
     for label, cmd, module in rows:
         med, low, cpu = _wall(cmd, args.repeat)
         pulled = f"  pulls: {', '.join(_pulls(module)) or '-'}" if module else ""

@@ -37,6 +37,13 @@ enum { R_ACT, R_RD, R_WR, R_REF, R_PRE, R_PDE, R_ANY, R_REFPB };
 
 #define BIG (((i64)1) << 60)
 
+/* sha256 of this file (first 16 hex digits), set by the build; the loader compares it with the
+ * source beside the library so that an edited source never runs a stale build */
+#ifndef ARCHGYM_DRAM_SOURCE
+#define ARCHGYM_DRAM_SOURCE "unknown"
+#endif
+const char *archgym_dram_source(void) { return ARCHGYM_DRAM_SOURCE; }
+
 static inline i64 max2(i64 a, i64 b) { return a > b ? a : b; }
 static inline i64 min2(i64 a, i64 b) { return a < b ? a : b; }
 static inline i64 max3(i64 a, i64 b, i64 c) { return max2(max2(a, b), c); }

@@ -7,7 +7,9 @@ simulation compiles ``dram_engine.c`` with ``$CC`` (default ``cc``) into
 ``$ARCHGYM_CACHE_DIR/dram/`` (default ``~/.cache/archgym/dram/``), under a file lock so that
 parallel workers compile it once; the file name carries a hash of the source and the flags, so
 an edited source never loads a stale library. Without a compiler the call fails with a one-line
-error saying how to build the kernel.
+error saying how to build the kernel. The library records the hash of the source it was built
+from; if ``dram_engine.c`` beside it differs (edited after ``pip install -e .``), the current
+source is compiled into the cache and used instead, with a warning.
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ def _tag(source: bytes) -> str:
     return hashlib.sha256(ident).hexdigest()[:16]
 
 
+def source_hash(source: bytes) -> str:
+    """What a build of ``source`` reports from ``archgym_dram_source()`` (as setup.py defines it)."""
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
 def build(cache: Path | None = None) -> Path:
     """Compile ``dram_engine.c`` into ``cache`` (default: the ArchGym cache) unless already there.
 
@@ -100,7 +107,8 @@ def build(cache: Path | None = None) -> Path:
             return target
         fd, tmp = tempfile.mkstemp(prefix=".dram_engine-", suffix=".so", dir=cache)
         os.close(fd)
-        cmd = [*_compiler(), *CFLAGS, "-shared", str(SOURCE), "-o", tmp, "-lm"]
+        define = f'-DARCHGYM_DRAM_SOURCE="{source_hash(source)}"'
+        cmd = [*_compiler(), *CFLAGS, define, "-shared", str(SOURCE), "-o", tmp, "-lm"]
         logger.info("compiling the DRAM kernel: %s", " ".join(cmd))
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -118,8 +126,20 @@ def build(cache: Path | None = None) -> Path:
     return target
 
 
+def _built_from(lib: ctypes.CDLL) -> str:
+    fn = lib.archgym_dram_source
+    fn.argtypes, fn.restype = [], ctypes.c_char_p
+    return fn().decode()
+
+
 def _bind(path: Path, backend: str) -> Kernel:
     lib = ctypes.CDLL(str(path))
+    if backend == "extension" and SOURCE.is_file():
+        built, now = _built_from(lib), source_hash(SOURCE.read_bytes())
+        if built != now:
+            logger.warning("%s was built from another dram_engine.c (%s, the source is %s); compiling the source "
+                           "into the cache instead (`pip install -e .` rebuilds the installed library)", path, built, now)
+            return _bind(build(), "cache")
     fn = getattr(lib, _SYMBOL)
     ptr, i64 = ctypes.c_void_p, ctypes.c_int64
     # n, arr, is_wr, rank, bank, bg, row, addr, P, C, log_cap, player_cycles, resp, K, iv, iv_cap, log

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import shutil
 import subprocess
@@ -106,6 +107,25 @@ def test_without_the_extension_the_kernel_comes_from_the_cache(tmp_path, monkeyp
         s = DramSimulator()
         m = s.evaluate(s.default_design(), "stream")
         assert m["total_time_ns"] == 50025.0  # DRAMSys 4.0's figure for the baseline on stream
+    finally:
+        native.load.cache_clear()
+
+
+def test_an_edited_source_is_compiled_instead_of_running_the_stale_extension(tmp_path, monkeypatch, caplog):
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler named cc")
+    monkeypatch.delenv("CC", raising=False)
+    edited = tmp_path / "dram_engine.c"
+    edited.write_bytes(native.SOURCE.read_bytes() + b"\n/* edited after pip install */\n")
+    monkeypatch.setattr(native, "SOURCE", edited)
+    monkeypatch.setenv("ARCHGYM_CACHE_DIR", str(tmp_path / "cache"))
+    native.load.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger=native.__name__):
+            kernel = native.load()
+        assert kernel.backend == "cache" and kernel.path.parent == tmp_path / "cache" / "dram"
+        assert "was built from another dram_engine.c" in caplog.text
+        assert native._built_from(ctypes.CDLL(str(kernel.path))) == native.source_hash(edited.read_bytes())
     finally:
         native.load.cache_clear()
 
