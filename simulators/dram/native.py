@@ -20,10 +20,7 @@ import hashlib
 import importlib.machinery
 import logging
 import os
-import shlex
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +65,8 @@ def _cache_dir() -> Path:
 
 
 def _compiler() -> list[str]:
+    import shlex
+
     return shlex.split(os.environ.get("CC") or "cc")
 
 
@@ -90,6 +89,9 @@ def build(cache: Path | None = None) -> Path:
     Raises:
         KernelBuildError: no compiler, or the compiler failed (one line, with how to build instead).
     """
+    import subprocess  # only for the fallback: kept off the start-up path
+    import tempfile
+
     cache = Path(cache) if cache is not None else _cache_dir()
     source = SOURCE.read_bytes()
     target = cache / f"dram_engine-{_tag(source)}.so"
