@@ -97,8 +97,15 @@ def build(cache: Path | None = None) -> Path:
     target = cache / f"dram_engine-{_tag(source)}.so"
     if target.is_file():
         return target
-    cache.mkdir(parents=True, exist_ok=True)
-    with open(cache / ".dram_engine.lock", "w") as lock:
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        lock = open(cache / ".dram_engine.lock", "w")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise KernelBuildError(
+            f"the compiled DRAM kernel is missing and the cache folder {cache} is not writable ({exc.strerror}); "
+            f"set ARCHGYM_CACHE_DIR to a writable folder or reinstall archgym (`pip install -e .` builds it)"
+        ) from None
+    with lock:
         try:
             import fcntl
 

@@ -139,6 +139,9 @@ def test_no_compiler_is_a_one_line_error(tmp_path, monkeypatch):
     with pytest.raises(native.KernelBuildError, match="compiling the DRAM kernel with 'false' failed"):
         native.build(tmp_path / "cache")
     assert not [p for p in (tmp_path / "cache").iterdir() if p.suffix == ".so"]  # no half-built library left
+    (tmp_path / "file").write_text("")
+    with pytest.raises(native.KernelBuildError, match="is not writable .*ARCHGYM_CACHE_DIR"):
+        native.build(tmp_path / "file" / "cache")  # a folder below a file cannot exist
 
 
 def test_kernel_inputs_outside_the_geometry_are_refused(sim):
