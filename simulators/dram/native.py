@@ -120,18 +120,21 @@ def build(cache: Path | None = None) -> Path:
         cmd = [*_compiler(), *CFLAGS, define, "-shared", str(SOURCE), "-o", tmp, "-lm"]
         logger.info("compiling the DRAM kernel: %s", " ".join(cmd))
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-        except OSError as exc:
-            os.unlink(tmp)
-            raise KernelBuildError(
-                f"the compiled DRAM kernel is missing and {cmd[0]!r} cannot run ({exc.strerror}); install a C "
-                f"compiler or reinstall archgym (`pip install -e .` builds it)"
-            ) from None
-        if proc.returncode != 0:
-            os.unlink(tmp)
-            first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr.strip()[-200:])
-            raise KernelBuildError(f"compiling the DRAM kernel with {cmd[0]!r} failed: {first}")
-        os.replace(tmp, target)
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+            except OSError as exc:
+                raise KernelBuildError(
+                    f"the compiled DRAM kernel is missing and {cmd[0]!r} cannot run ({exc.strerror}); install a C "
+                    f"compiler or reinstall archgym (`pip install -e .` builds it)"
+                ) from None
+            if proc.returncode != 0:
+                lines = proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"]
+                first = next((line for line in lines if "error" in line), lines[-1])
+                raise KernelBuildError(f"compiling the DRAM kernel with {cmd[0]!r} failed: {first.strip()}")
+            os.replace(tmp, target)
+        finally:  # a failed or interrupted compile leaves no half-built library
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     return target
 
 
