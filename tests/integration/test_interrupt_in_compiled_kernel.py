@@ -1,8 +1,10 @@
-"""Ctrl-C while the DRAM simulator's Numba kernel runs: a KeyboardInterrupt, never a dataset row.
+"""Ctrl-C while the DRAM simulator's compiled kernel runs: a KeyboardInterrupt, never a dataset row.
 
-Inside a compiled kernel the interrupt reaches Python as ``SystemError: CPUDispatcher(...)
-returned a result with an exception set`` (the KeyboardInterrupt is its root cause); before the
-fix the evaluator logged that as a failed design and the run went on. The signal lands wherever
+Inside a Numba kernel (the DRAM loop until issue 18; the proxy fast path still) the interrupt
+reaches Python as ``SystemError: CPUDispatcher(...) returned a result with an exception set``
+(the KeyboardInterrupt is its root cause); before the fix the evaluator logged that as a failed
+design and the run went on. The DRAM loop is now C called through ctypes: the signal is handled
+when the call returns. The signal lands wherever
 the loop is, inside the kernel or between calls: either way the evaluator must raise
 KeyboardInterrupt and the dataset must hold only completed calls.
 """
