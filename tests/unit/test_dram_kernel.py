@@ -155,3 +155,23 @@ def test_kernel_inputs_outside_the_geometry_are_refused(sim):
         engine.simulate(arr, is_wr, rank, bank, bg, row[:-1], addr, sim._P, C, 1)
     with pytest.raises(ValueError, match="'C' must be a 1-d array of 11"):
         engine.simulate(arr, is_wr, rank, bank, bg, row, addr, sim._P, C[:-1], 1)
+
+
+def test_the_c_enums_match_the_python_indices():
+    """engine.py's index constants and dram_engine.c's enums name the same slots."""
+    import re
+
+    source = native.SOURCE.read_text()
+    seen = 0
+    for body in re.findall(r"enum \{([^}]*)\};", source):
+        names = [part.split("=")[0].strip() for part in body.split(",")]
+        start = int(body.split("=")[1].split(",")[0]) if "=" in body else 0
+        for value, name in enumerate(names, start):
+            if name.startswith("S_"):  # the kernel's own scratch arrays
+                continue
+            py = name if hasattr(engine, name) else "_" + name
+            if name.startswith("N_") and not hasattr(engine, name):
+                continue  # N_SCRATCH and the like
+            assert getattr(engine, py) == value, f"{name}: C {value}, engine.py {getattr(engine, py)}"
+            seen += 1
+    assert seen >= 37 + 11 + 14 + 18 + 6 + 8
