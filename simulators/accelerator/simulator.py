@@ -23,7 +23,7 @@ About 1.0 × 10⁸ designs (version 2 widened the array sides to 256, the NoC to
 
 | metric | unit | direction | meaning |
 |---|---|---|---|
-| ``latency_cycles`` | cycles | min | Σ per-layer ``max(compute, DRAM, GLB, NoC) + prologue`` |
+| ``latency_cycles`` | cycles | min | Σ per-layer ``max(max(compute, GLB, NoC) + prologue, DRAM)`` |
 | ``energy_uj`` | µJ | min | MAC + RF + NoC + GLB + DRAM energy |
 | ``area_mm2`` | mm² | min | PE array + GLB + NoC + DRAM interface |
 | ``utilisation`` | 1 | max | MACs / (cycles · PEs) |
@@ -153,7 +153,7 @@ class DNNAccelSimulator(Simulator):
     """Spatial DNN accelerator, analytical cost model with a per-layer mapper (see the module card)."""
 
     name = "dnn_accel"
-    version = "2"
+    version = "3"
     fidelity = "analytical"
     design_space = DESIGN_SPACE
     metrics = METRICS
