@@ -156,13 +156,36 @@ def compare(title: str, designs, layers, fast, ref, status=None) -> None:
         print(f"    {la.name:9s} x{c}: cycles {cells[0]}  energy {cells[1]}  rho {rho[0]:6.3f} {rho[1]:6.3f}")
 
 
+def im2col_agreement(fast: DNNAccelSimulator, designs) -> None:
+    """Where the fast model's compute cycles equal SCALE-Sim's: against the shared systolic kernel on
+    the im2col GEMM (``gemm_cycles``, which equals SCALE-Sim's compute cycles exactly on every
+    ResNet-18 layer shape: ``tests/integration/test_scalesim_crosscheck.py``), for every systolic
+    design × every distinct ResNet-18 layer, by layer kind and dataflow."""
+    from archgym.simulators.systolic import gemm_cycles
+
+    tally: dict[tuple[str, str], list[int]] = {}
+    for la, _ in unique_layers("resnet18"):
+        kind = "fc" if la.kind != "conv" else (f"{la.R}x{la.S} conv" if la.R > 1 else f"1x1 conv stride {la.stride}")
+        m, n, k = la.gemm()
+        for d in designs:
+            ref = int(gemm_cycles(m, n, k, d["pe_rows"], d["pe_cols"], d["dataflow"])) * la.repeats()
+            got = fast.layer_report(d, la)["compute_cycles"]
+            if np.isfinite(got):
+                t = tally.setdefault((kind, d["dataflow"]), [0, 0])
+                t[0] += int(got == ref)
+                t[1] += 1
+    print(f"\n== compute cycles equal to SCALE-Sim's (im2col GEMM on the shared kernel), {len(designs)} systolic designs x ResNet-18 layers")
+    for (kind, df), (eq, n) in sorted(tally.items()):
+        print(f"  {kind:18s} {df}: {eq:4d} of {n:4d} (design, layer) pairs exact")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--designs", type=int, default=100, help="random designs (seeded)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=1, help="ZigZag worker processes (per design: its distinct layers)")
     parser.add_argument("--lpf", type=int, default=4, help="ZigZag lpf_limit (<= 6)")
-    parser.add_argument("--sets", default="grid,random,mbv2", help="comma-separated design sets to run")
+    parser.add_argument("--sets", default="grid,random,mbv2", help="comma-separated design sets to run (grid, random, mbv2, im2col)")
     parser.add_argument("--grid-layers", default="all", help="ResNet-18 layers of the grid: 'all' (every distinct shape) or names, comma-separated")
     parser.add_argument("--subset", default=SUBSET, help="ResNet-18 layers of the random designs: 'all' (the whole network) or names, comma-separated")
     parser.add_argument("--opt", default="EDP", help="ZigZag's mapping target (latency, energy, EDP); EDP breaks latency ties by energy")
@@ -204,6 +227,8 @@ def main() -> None:
         designs, layers = grid_designs(), unique_layers("mobilenet_v2", MBV2)
         *z, status = zigzag_per_layer(zz, designs, layers, args.cached_only)
         compare("grid, MobileNetV2 depth-wise layers, dnn_accel vs ZigZag", designs, layers, fast_per_layer(fast, designs, layers), z, status)
+    if "im2col" in sets:
+        im2col_agreement(fast, [d for d in grid_designs() + random_designs(args.designs, args.seed) if d["dataflow"] != "rs"])
     if args.scalesim:
         from archgym.simulators.accelerator.scalesim_backend import ScaleSimSimulator, topology_rows
 
