@@ -215,6 +215,20 @@ def _systolic(la: LayerArrays, hw: Hardware, dataflow: str):
     return np.full(shape, 3), g
 
 
+def _whole_windows(g, la: LayerArrays):
+    """Raise the minimum reduction tile to one whole filter window (``R·S`` taps).
+
+    The mapper counts a convolution's input at its real size (``ρ·M·K`` words, the sliding-window
+    reuse), which holds only if a GLB tile spans whole windows: a tile of fewer taps re-reads the
+    input once per tap (the im2col size), and its footprint ``ρ·T_m·T_k`` would be smaller than
+    the ``T_m`` distinct inputs even one tap touches. Version 3 therefore never tiles the
+    reduction below ``R·S`` (version 2 let it go to 1 tap, and its footprint and traffic were
+    then too small)."""
+    g = np.array(g, dtype=np.int64, copy=True)
+    g[..., 2] = np.maximum(g[..., 2], np.minimum(la.K, la.R * la.S))
+    return g
+
+
 #: Register-file accesses per MAC by dataflow: the stationary input operand is read once per fold
 #: (not per MAC), a streamed input once per MAC, the partial sum read and written per MAC.
 RF_PER_MAC: dict[str, float] = {"ws": 3.0, "os": 4.0, "is": 3.0, "rs": 3.0}
@@ -322,6 +336,7 @@ def evaluate_layers(
         rf_need, g = _systolic(la, hw, dataflow)
     else:
         raise ValueError(f"unknown dataflow {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
+    g = _whole_windows(g, la)
     compute, reads, writes = loop_nest(la, hw, dataflow)
     shape = np.broadcast_shapes(compute.shape, hw.rows.shape)
     bits = hw.bits.astype(np.float64)
