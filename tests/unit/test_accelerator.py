@@ -191,3 +191,17 @@ def test_batch_size_scales_work():
     four = DNNAccelSimulator(batch=4).evaluate(BASELINE, "resnet18")
     assert four["latency_cycles"] > 2 * one["latency_cycles"]
     assert four["energy_uj"] > 2 * one["energy_uj"]
+
+
+def test_distinct_layer_shapes_are_costed_once_and_counted_by_multiplicity(sim):
+    # ResNet-18 has 21 layers of 12 shapes (conv2_1a–conv2_2b are four of one shape, ...);
+    # the network sums equal the layer-by-layer sums over all 21.
+    la, counts = sim.distinct_layer_arrays("resnet18")
+    assert len(la.names) == 12 and counts.sum() == 21 and counts[la.names.index("conv2_1a")] == 4
+    from archgym.simulators.networks import load_network
+
+    for design in (BASELINE, {**BASELINE, "pe_rows": 32, "pe_cols": 8, "dataflow": "ws", "glb_kib": 64}):
+        rows = [sim.layer_report(design, layer) for layer in load_network("resnet18")]
+        m = sim.evaluate(design, "resnet18")
+        assert m["latency_cycles"] == pytest.approx(sum(r["cycles"] for r in rows), rel=1e-12)
+        assert m["energy_uj"] == pytest.approx(sum(r["energy_pj"] for r in rows) * 1e-6, rel=1e-12)
