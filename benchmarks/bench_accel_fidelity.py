@@ -21,7 +21,7 @@ fully-connected layers (the ones whose loops lower to one GEMM), comparing compu
 ZigZag results are cached on disk (``$ARCHGYM_ZIGZAG_CACHE`` or ``~/.cache/archgym/zigzag``), so a
 re-run costs only the analytical model. Usage::
 
-    .venv/bin/python benchmarks/bench_accel_fidelity.py [--designs 100] [--jobs 2] [--lpf 4] [--scalesim]
+    .venv/bin/python benchmarks/bench_accel_fidelity.py [--sets grid,random,mbv2,im2col] [--designs 100] [--subset all] [--jobs 1] [--lpf 4] [--cached-only] [--scalesim]
 
 Figures on a shared machine are under load.
 """
