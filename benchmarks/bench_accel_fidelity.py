@@ -6,8 +6,10 @@ Design sets (every design is a ``dnn_accel`` design, translated for ZigZag by
 * ``grid``: PE counts 64, 256, 1024 (8², 16², 32²) × dataflows ws, os, rs, the rest at the
   baseline, on all of ResNet-18 (its distinct layer shapes, each weighted by how often it occurs);
 * ``random``: ``--designs`` designs drawn from the design space (seeded), feasible for the
-  analytical model, on ``--subset`` layers of ResNet-18 (ZigZag takes seconds to a minute per
-  layer here, so the random set uses a few representative layers; "network" = their weighted sum);
+  analytical model, on ``--subset`` layers of ResNet-18 (default ``all``: every distinct layer
+  shape weighted by its count, i.e. the whole network; a comma-separated list of names gives a
+  cheaper subset, "network" = their weighted sum). ZigZag runs the missing pairs design by design
+  (all layers of one design before the next), so an interrupted fill leaves whole designs;
 * ``mbv2``: the grid on two depth-wise MobileNetV2 layers.
 
 Prints, for each pair of backends: per-layer and per-network median and p90 relative error of
@@ -19,7 +21,7 @@ fully-connected layers (the ones whose loops lower to one GEMM), comparing compu
 ZigZag results are cached on disk (``$ARCHGYM_ZIGZAG_CACHE`` or ``~/.cache/archgym/zigzag``), so a
 re-run costs only the analytical model. Usage::
 
-    .venv/bin/python benchmarks/bench_accel_fidelity.py [--designs 100] [--jobs 2] [--lpf 4] [--scalesim]
+    .venv/bin/python benchmarks/bench_accel_fidelity.py [--sets grid,random,mbv2,im2col] [--designs 100] [--subset all] [--jobs 1] [--lpf 4] [--cached-only] [--scalesim]
 
 Figures on a shared machine are under load.
 """
@@ -39,7 +41,7 @@ from archgym.simulators.accelerator.zigzag_backend import ZigZagSimulator
 from archgym.simulators.accelerator.zigzag_translate import scalesim_design
 from archgym.simulators.networks import load_network
 
-SUBSET = "conv1,conv2_1a,conv3_1s,conv4_1b,conv5_1b,fc"
+SUBSET = "all"
 MBV2 = ("b1_dw", "b7_dw")
 
 
@@ -57,6 +59,10 @@ def random_designs(n: int, seed: int = 0) -> list[dict]:
 
 def unique_layers(network: str, names: tuple[str, ...] | None = None):
     """Distinct layer shapes of ``network`` (optionally only ``names``) with their multiplicity."""
+    if names is not None:
+        unknown = sorted(set(names) - {la.name for la in load_network(network)})
+        if unknown:
+            raise SystemExit(f"unknown {network} layer(s) {', '.join(unknown)}; use 'all' or names such as conv1,conv3_1s,fc")
     layers = [la for la in load_network(network) if names is None or la.name in names]
     counts = Counter((la.kind, la.K, la.C, la.Y, la.X, la.R, la.S, la.stride, la.groups) for la in layers)
     first = {}
@@ -76,31 +82,38 @@ def fast_per_layer(sim: DNNAccelSimulator, designs, layers):
     return cyc, en
 
 
-def zigzag_per_layer(zz: ZigZagSimulator, designs, layers, cached_only: bool = False):
-    """The same from ZigZag (NaN rows for designs ZigZag cannot map, or not yet run with ``cached_only``);
-    uncached pairs run in parallel."""
+def zigzag_per_layer(zz: ZigZagSimulator, designs, layers, cached_only: bool = False, skip=None):
+    """The same from ZigZag, and a status per design: ``"ok"``, ``"zigzag failed"`` (no valid
+    mapping for some layer; NaN row) or ``"not run"`` (``cached_only`` and not all layers cached).
+
+    Missing pairs run design by design (every layer of a design, stopping at its first failure,
+    before the next design), each design's distinct layers in one pool of ``zz.jobs`` workers;
+    designs flagged in ``skip`` (e.g. infeasible for the analytical model) are not run.
+    """
     plain = [la for la, _ in layers]
-    if cached_only:
-        cyc, en = np.full((len(designs), len(layers)), np.nan), np.full((len(designs), len(layers)), np.nan)
-        for i, d in enumerate(designs):
-            res = [zz.cached_result(d, la) for la in plain]
-            if all(r is not None and "error" not in r for r in res):
-                cyc[i] = [r["latency_cycles"] * la.repeats() for r, la in zip(res, plain)]
-                en[i] = [r["energy_pj"] * la.repeats() for r, la in zip(res, plain)]
-        return cyc, en
-    try:
-        zz.layer_results(designs, plain)  # fills the cache in one parallel pool
-    except InfeasibleDesign:
-        pass
     cyc, en = np.full((len(designs), len(layers)), np.nan), np.full((len(designs), len(layers)), np.nan)
+    status = []
     for i, d in enumerate(designs):
-        try:
-            row = zz.layer_results([d], plain)[0]
-        except InfeasibleDesign:
+        if skip is not None and skip[i]:
+            status.append("skipped")
             continue
-        cyc[i] = [r["latency_cycles"] * la.repeats() for r, la in zip(row, plain)]
-        en[i] = [r["energy_pj"] * la.repeats() for r, la in zip(row, plain)]
-    return cyc, en
+        res = [zz.cached_result(d, la) for la in plain]
+        if not cached_only and any(r is None for r in res) and not any(r is not None and "error" in r for r in res):
+            for la in plain:
+                try:
+                    zz.layer_results([d], [la])
+                except InfeasibleDesign:
+                    break
+            res = [zz.cached_result(d, la) for la in plain]
+        if any(r is not None and "error" in r for r in res):
+            status.append("zigzag failed")
+        elif any(r is None for r in res):
+            status.append("not run")
+        else:
+            status.append("ok")
+            cyc[i] = [r["latency_cycles"] * la.repeats() for r, la in zip(res, plain)]
+            en[i] = [r["energy_pj"] * la.repeats() for r, la in zip(res, plain)]
+    return cyc, en, status
 
 
 def _err_line(label: str, model: np.ndarray, ref: np.ndarray) -> str:
@@ -116,27 +129,65 @@ def _rank_line(label: str, model: np.ndarray, ref: np.ndarray) -> str:
     return f"{label}: Spearman {rho:.3f}  Kendall {tau:.3f}  (n={len(model)})"
 
 
-def compare(title: str, designs, layers, fast, ref) -> None:
+def compare(title: str, designs, layers, fast, ref, status=None) -> None:
     weights = np.array([c for _, c in layers], dtype=np.float64)
     ok = np.isfinite(fast[0]).all(axis=1) & np.isfinite(ref[0]).all(axis=1) & np.isfinite(fast[1]).all(axis=1)
-    fast, ref = (fast[0][ok], fast[1][ok]), (ref[0][ok], ref[1][ok])
     print(f"\n== {title}: {int(ok.sum())} designs both backends run (of {len(designs)}) x {len(layers)} distinct layers (weighted {int(weights.sum())})")
+    fast_bad = int((~np.isfinite(fast[0]).all(axis=1)).sum())
+    if status is not None:
+        counts = Counter(status)
+        print(f"  dropped: {fast_bad} infeasible for dnn_accel; ZigZag: {counts.get('zigzag failed', 0)} without a valid mapping, "
+              f"{counts.get('not run', 0)} not (completely) run yet")
+    fast, ref = (fast[0][ok], fast[1][ok]), (ref[0][ok], ref[1][ok])
+    if not ok.any():
+        return
     for metric, k in (("cycles", 0), ("energy", 1)):
         print("  per layer  " + _err_line(metric, fast[k].ravel(), ref[k].ravel()))
         net_f, net_r = fast[k] @ weights, ref[k] @ weights
         print("  per net    " + _err_line(metric, net_f, net_r))
         print("  per net    " + _rank_line(metric, net_f, net_r))
+    print("  by layer   (median / p90 rel. error of cycles, energy; Spearman of cycles, energy across designs)")
+    for j, (la, c) in enumerate(layers):
+        cells = []
+        for k in (0, 1):
+            rel = np.abs(fast[k][:, j] - ref[k][:, j]) / ref[k][:, j]
+            cells.append(f"{np.median(rel) * 100:5.1f} / {np.percentile(rel, 90) * 100:6.1f} %")
+        rho = [stats.spearmanr(fast[k][:, j], ref[k][:, j]).statistic if ok.sum() >= 3 else np.nan for k in (0, 1)]
+        print(f"    {la.name:9s} x{c}: cycles {cells[0]}  energy {cells[1]}  rho {rho[0]:6.3f} {rho[1]:6.3f}")
+
+
+def im2col_agreement(fast: DNNAccelSimulator, designs) -> None:
+    """Where the fast model's compute cycles equal SCALE-Sim's: against the shared systolic kernel on
+    the im2col GEMM (``gemm_cycles``, which equals SCALE-Sim's compute cycles exactly on every
+    ResNet-18 layer shape: ``tests/integration/test_scalesim_crosscheck.py``), for every systolic
+    design × every distinct ResNet-18 layer, by layer kind and dataflow."""
+    from archgym.simulators.systolic import gemm_cycles
+
+    tally: dict[tuple[str, str], list[int]] = {}
+    for la, _ in unique_layers("resnet18"):
+        kind = "fc" if la.kind != "conv" else (f"{la.R}x{la.S} conv" if la.R > 1 else f"1x1 conv stride {la.stride}")
+        m, n, k = la.gemm()
+        for d in designs:
+            ref = int(gemm_cycles(m, n, k, d["pe_rows"], d["pe_cols"], d["dataflow"])) * la.repeats()
+            got = fast.layer_report(d, la)["compute_cycles"]
+            if np.isfinite(got):
+                t = tally.setdefault((kind, d["dataflow"]), [0, 0])
+                t[0] += int(got == ref)
+                t[1] += 1
+    print(f"\n== compute cycles equal to SCALE-Sim's (im2col GEMM on the shared kernel), {len(designs)} systolic designs x ResNet-18 layers")
+    for (kind, df), (eq, n) in sorted(tally.items()):
+        print(f"  {kind:18s} {df}: {eq:4d} of {n:4d} (design, layer) pairs exact")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--designs", type=int, default=100, help="random designs (seeded)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--jobs", type=int, default=2, help="ZigZag worker processes")
+    parser.add_argument("--jobs", type=int, default=1, help="ZigZag worker processes (per design: its distinct layers)")
     parser.add_argument("--lpf", type=int, default=4, help="ZigZag lpf_limit (<= 6)")
-    parser.add_argument("--sets", default="grid,random,mbv2", help="comma-separated design sets to run")
+    parser.add_argument("--sets", default="grid,random,mbv2", help="comma-separated design sets to run (grid, random, mbv2, im2col)")
     parser.add_argument("--grid-layers", default="all", help="ResNet-18 layers of the grid: 'all' (every distinct shape) or names, comma-separated")
-    parser.add_argument("--subset", default=SUBSET, help="ResNet-18 layers of the random designs, comma-separated")
+    parser.add_argument("--subset", default=SUBSET, help="ResNet-18 layers of the random designs: 'all' (the whole network) or names, comma-separated")
     parser.add_argument("--opt", default="EDP", help="ZigZag's mapping target (latency, energy, EDP); EDP breaks latency ties by energy")
     parser.add_argument("--scalesim", action="store_true", help="also compare compute cycles with SCALE-Sim")
     parser.add_argument("--cached-only", action="store_true", help="use only ZigZag results already cached (run nothing)")
@@ -145,15 +196,15 @@ def main() -> None:
     fast = DNNAccelSimulator()
     zz = ZigZagSimulator(jobs=args.jobs, lpf_limit=args.lpf, opt=args.opt)
     grid_names = None if args.grid_layers == "all" else tuple(args.grid_layers.split(","))
-    subset = tuple(args.subset.split(","))
+    subset = None if args.subset == "all" else tuple(args.subset.split(","))
     sets = args.sets.split(",")
     if "grid" in sets:
         designs, layers = grid_designs(), unique_layers("resnet18", grid_names)
         t = time.perf_counter()
-        z = zigzag_per_layer(zz, designs, layers, args.cached_only)
+        *z, status = zigzag_per_layer(zz, designs, layers, args.cached_only)
         print(f"ZigZag grid: {time.perf_counter() - t:.0f} s (cached pairs cost nothing)")
         f = fast_per_layer(fast, designs, layers)
-        compare(f"grid (64/256/1024 PEs x ws/os/rs), ResNet-18 layers {args.grid_layers}, dnn_accel vs ZigZag", designs, layers, f, z)
+        compare(f"grid (64/256/1024 PEs x ws/os/rs), ResNet-18 layers {args.grid_layers}, dnn_accel vs ZigZag", designs, layers, f, z, status)
         w = np.array([c for _, c in layers], dtype=np.float64)
         ef, ez = f[1] @ w, z[1] @ w
         both = np.isfinite(ef) & np.isfinite(ez)
@@ -167,14 +218,17 @@ def main() -> None:
             print(f"    {d['pe_rows']:>3}x{d['pe_cols']:<3} {d['dataflow']}: cycles {a:12.0f} vs {b:12.0f}   energy {c * 1e-6:9.1f} vs {e * 1e-6:9.1f} uJ")
     if "random" in sets:
         designs, layers = random_designs(args.designs, args.seed), unique_layers("resnet18", subset)
+        f = fast_per_layer(fast, designs, layers)
         t = time.perf_counter()
-        z = zigzag_per_layer(zz, designs, layers, args.cached_only)
+        *z, status = zigzag_per_layer(zz, designs, layers, args.cached_only, skip=~np.isfinite(f[0]).all(axis=1))
         print(f"ZigZag random: {time.perf_counter() - t:.0f} s")
-        compare(f"random designs (seed {args.seed}), ResNet-18 layers {'+'.join(subset)}, dnn_accel vs ZigZag", designs, layers, fast_per_layer(fast, designs, layers), z)
+        compare(f"random designs (seed {args.seed}), ResNet-18 layers {args.subset}, dnn_accel vs ZigZag", designs, layers, f, z, status)
     if "mbv2" in sets:
         designs, layers = grid_designs(), unique_layers("mobilenet_v2", MBV2)
-        z = zigzag_per_layer(zz, designs, layers, args.cached_only)
-        compare("grid, MobileNetV2 depth-wise layers, dnn_accel vs ZigZag", designs, layers, fast_per_layer(fast, designs, layers), z)
+        *z, status = zigzag_per_layer(zz, designs, layers, args.cached_only)
+        compare("grid, MobileNetV2 depth-wise layers, dnn_accel vs ZigZag", designs, layers, fast_per_layer(fast, designs, layers), z, status)
+    if "im2col" in sets:
+        im2col_agreement(fast, [d for d in grid_designs() + random_designs(args.designs, args.seed) if d["dataflow"] != "rs"])
     if args.scalesim:
         from archgym.simulators.accelerator.scalesim_backend import ScaleSimSimulator, topology_rows
 

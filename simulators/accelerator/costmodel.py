@@ -21,10 +21,12 @@ minimum DRAM tile of the mapper (one fold of the lowered GEMM).
 
 **DRAM ↔ GLB traffic**: the mapper of :mod:`.mapper` (best loop order and tile sizes that fit).
 
-**Cycles** of a layer: ``max(compute, DRAM, GLB, NoC) + prologue`` — double-buffering overlaps
-memory with compute, so the slowest of the four sets the pace (the layer is *compute-* or
-*memory-bound*), and the first tile must arrive from DRAM before the array can start
-(``prologue = tile bytes / DRAM bytes per cycle``). DRAM cycles = bytes / (GB/s ÷ GHz); GLB
+**Cycles** of a layer: ``max(max(compute, GLB, NoC) + prologue, DRAM)`` — double-buffering
+overlaps memory with compute, so the slowest of the four sets the pace (the layer is *compute-*
+or *memory-bound*); the on-chip work cannot start before the first tile has arrived from DRAM
+nor end before the last tile's outputs have left (``prologue = one tile's bytes / DRAM bytes per
+cycle``: its inputs in, its outputs out), while the DRAM's own busy time already contains those
+transfers (version 2 added the prologue to a DRAM-bound layer's DRAM time as well, counting them twice). DRAM cycles = bytes / (GB/s ÷ GHz); GLB
 cycles = the busier of its read and write ports (each bank has one of each, 64 bits wide): reads
 to the array and write-backs to DRAM, or writes from the array and fills from DRAM, over
 ``banks · 64 / bits`` words per cycle; NoC cycles = the busier direction / NoC width.
@@ -213,6 +215,20 @@ def _systolic(la: LayerArrays, hw: Hardware, dataflow: str):
     return np.full(shape, 3), g
 
 
+def _whole_windows(g, la: LayerArrays):
+    """Raise the minimum reduction tile to one whole filter window (``R·S`` taps).
+
+    The mapper counts a convolution's input at its real size (``ρ·M·K`` words, the sliding-window
+    reuse), which holds only if a GLB tile spans whole windows: a tile of fewer taps re-reads the
+    input once per tap (the im2col size), and its footprint ``ρ·T_m·T_k`` would be smaller than
+    the ``T_m`` distinct inputs even one tap touches. Version 3 therefore never tiles the
+    reduction below ``R·S`` (version 2 let it go to 1 tap, and its footprint and traffic were
+    then too small)."""
+    g = np.array(g, dtype=np.int64, copy=True)
+    g[..., 2] = np.maximum(g[..., 2], np.minimum(la.K, la.R * la.S))
+    return g
+
+
 #: Register-file accesses per MAC by dataflow: the stationary input operand is read once per fold
 #: (not per MAC), a streamed input once per MAC, the partial sum read and written per MAC.
 RF_PER_MAC: dict[str, float] = {"ws": 3.0, "os": 4.0, "is": 3.0, "rs": 3.0}
@@ -320,6 +336,7 @@ def evaluate_layers(
         rf_need, g = _systolic(la, hw, dataflow)
     else:
         raise ValueError(f"unknown dataflow {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
+    g = _whole_windows(g, la)
     compute, reads, writes = loop_nest(la, hw, dataflow)
     shape = np.broadcast_shapes(compute.shape, hw.rows.shape)
     bits = hw.bits.astype(np.float64)
@@ -351,7 +368,9 @@ def evaluate_layers(
     noc_c = rep * np.maximum(reads, writes) / hw.noc_words
 
     prologue = tiling.footprint_words / 2.0 * word_bytes / bytes_per_cycle
-    cycles = np.maximum(np.maximum(compute_c, dram_c), np.maximum(glb_c, noc_c)) + prologue
+    # On-chip work starts when the first tile has arrived and ends when the last outputs have left:
+    # + prologue. The DRAM's own busy time already contains that first load and last store.
+    cycles = np.maximum(np.maximum(compute_c, np.maximum(glb_c, noc_c)) + prologue, dram_c)
 
     macs = la.macs.astype(np.float64)
     rf_acc = RF_PER_MAC[dataflow] * macs + noc_words  # per-MAC operand traffic + fills from and drains to the GLB

@@ -39,6 +39,25 @@ def test_dense_gemm_all_on_chip_output_stationary():
     assert costs.cycles[0, 0] == pytest.approx(4992 + 66)
 
 
+def test_memory_bound_layer_counts_its_first_load_and_last_store_once():
+    # The same 64×64×64 GEMM with 4 GB/s of DRAM (4 B/cycle): its 12,288 compulsory words take
+    # 24,576 B / 4 = 6,144 cycles > 4,992 of compute, so it is DRAM-bound. Timeline (tiles 64×64×1):
+    # the first k-slice of A and B (128 words) arrives in 64 cycles, the 64 k-steps of 78 cycles
+    # each overlap the next slice's load (64 cycles), compute ends at 64 + 4,992 = 5,056, then the
+    # 4,096 output words leave in 2,048 cycles: 7,104. The DRAM's 6,144 busy cycles already include
+    # that first load and last store (version 2 added them again: 6,144 + 2,112 = 8,256).
+    la = LayerArrays.from_layers([Layer("g", "gemm", K=64, C=64, Y=64)])
+    hw = _hw(pe_rows=8, pe_cols=8, glb_kib=2048, dram_gbps=4, noc_words=256, glb_banks=64, dataflow="os")
+    costs = evaluate_layers(la, hw, "os")
+    assert costs.dram_cycles[0, 0] == pytest.approx(6144)
+    assert costs.bound[0, 0] == 1  # DRAM
+    assert costs.prologue_cycles[0, 0] == pytest.approx(64 + 2048)
+    assert costs.cycles[0, 0] == pytest.approx(7104)
+    # With 1 GB/s the DRAM sets the pace outright: 24,576 cycles, nothing added.
+    costs = evaluate_layers(la, _hw(pe_rows=8, pe_cols=8, glb_kib=2048, dram_gbps=1, noc_words=256, glb_banks=64, dataflow="os"), "os")
+    assert costs.cycles[0, 0] == pytest.approx(24576)
+
+
 def test_weight_stationary_glb_traffic_hand_derived():
     # ws on 8×8, M=N=K=64, 16-byte RFs (no room to keep words across folds):
     # reads = K·N + M·K·⌈N/8⌉ + M·N·(⌈K/8⌉ − 1) = 4096 + 32768 + 28672,
@@ -172,3 +191,17 @@ def test_batch_size_scales_work():
     four = DNNAccelSimulator(batch=4).evaluate(BASELINE, "resnet18")
     assert four["latency_cycles"] > 2 * one["latency_cycles"]
     assert four["energy_uj"] > 2 * one["energy_uj"]
+
+
+def test_distinct_layer_shapes_are_costed_once_and_counted_by_multiplicity(sim):
+    # ResNet-18 has 21 layers of 12 shapes (conv2_1a–conv2_2b are four of one shape, ...);
+    # the network sums equal the layer-by-layer sums over all 21.
+    la, counts = sim.distinct_layer_arrays("resnet18")
+    assert len(la.names) == 12 and counts.sum() == 21 and counts[la.names.index("conv2_1a")] == 4
+    from archgym.simulators.networks import load_network
+
+    for design in (BASELINE, {**BASELINE, "pe_rows": 32, "pe_cols": 8, "dataflow": "ws", "glb_kib": 64}):
+        rows = [sim.layer_report(design, layer) for layer in load_network("resnet18")]
+        m = sim.evaluate(design, "resnet18")
+        assert m["latency_cycles"] == pytest.approx(sum(r["cycles"] for r in rows), rel=1e-12)
+        assert m["energy_uj"] == pytest.approx(sum(r["energy_pj"] for r in rows) * 1e-6, rel=1e-12)

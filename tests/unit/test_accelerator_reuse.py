@@ -122,3 +122,21 @@ def test_energy_moves_with_array_size_and_dataflow():
     grid = [dict(BASELINE, pe_rows=s, pe_cols=s, dataflow=df) for s in (8, 16, 32) for df in ("ws", "os", "rs")]
     energy = np.array([m["energy_uj"] for m in sim.evaluate_batch(grid, "resnet18")])
     assert len(set(np.round(energy, 3))) == len(grid)  # every design has its own energy
+
+
+# -- a GLB tile spans whole filter windows ------------------------------------------------------
+def test_reduction_tiles_hold_whole_filter_windows():
+    # SMALL as a GEMM: M = 16 pixels, N = 4, K = 4·3·3 = 36; its real input is 4 × 6 × 6 = 144
+    # words, ρ = 144 / (16·36) = 1/4. On a 4 × 4 os array the smallest tile is 4 pixels × 4 output
+    # channels × one 3 × 3 window (9 taps): 2·(ρ·4·9 + 9·4 + 4·4) = 2·(9 + 36 + 16) = 122 words
+    # double-buffered (version 2 allowed one tap: 2·(1 + 4 + 16) = 42, fewer input words than the
+    # 4 pixels a single tap reads).
+    la = LayerArrays.from_layers([SMALL])
+    costs = evaluate_layers(la, _hw(pe_rows=4, pe_cols=4, dataflow="os"), "os")
+    assert costs.min_glb_words[0, 0] == pytest.approx(122)
+    # Every chosen tiling of ResNet-18's 3 × 3 and 7 × 7 layers keeps at least one window per tile.
+    sim = DNNAccelSimulator()
+    for design in ({**BASELINE, "glb_kib": 8, "dataflow": "os"}, {**BASELINE, "glb_kib": 16, "dataflow": "ws", "pe_rows": 8, "pe_cols": 8}):
+        for row in sim.report(design, "resnet18"):
+            layer = find_layer(f"resnet18:{row['layer']}")
+            assert row["tiles_mnk"][2] >= layer.R * layer.S, row
