@@ -223,6 +223,7 @@ class Agent(ABC):
         self.rng: np.random.Generator = np.random.default_rng(0)
         self.n_objectives = 1
         self.tiers: list[Tier] = []
+        self.budget: Budget | None = None
 
     # -- ask / tell -------------------------------------------------------------------
     def setup(self, space: ParameterSpace, rng: np.random.Generator, n_objectives: int = 1, tiers: Sequence[Tier] = ()) -> None:
@@ -232,7 +233,8 @@ class Agent(ABC):
         self._setup(space, rng)
 
     def ask(self, n: int = 1) -> list[Design]:
-        """Up to ``n`` design proposals (at least one)."""
+        """Up to ``n`` design proposals (at least one; a :class:`MultiFidelityAgent` gives
+        ``(design, tier index)`` pairs and may give none when it has nothing left to try)."""
         if self.space is None:
             raise RuntimeError("call setup() (or search()) before ask()")
         return self._propose(max(1, int(n)))
@@ -297,6 +299,7 @@ class Agent(ABC):
         tiers = list(base.tiers)
         budget_spec.check(tiers)
         env.reset(seed=seed)
+        self.budget = budget_spec  # what the search may spend (an agent may size its batches to it)
         self.setup(base.space, agent_rng(seed, self.name), base.objective.n_objectives, tiers)  # own stream per agent
         shown = budget if not isinstance(budget, Budget) else budget_spec.as_dict()
         self._tracker = _Tracker(self, base, budget_spec, shown, seed, callback, tiers)
@@ -345,7 +348,10 @@ class MultiFidelityAgent(Agent):
         stop = False
         while not stop and not tracker.done() and stall < MAX_STALL:
             records = []
-            for design, t in self.ask(self.batch_size()):
+            proposals = self.ask(self.batch_size())
+            if not proposals:  # the agent has nothing left to propose
+                break
+            for design, t in proposals:
                 t = tier_index(self.tiers, t)
                 if not tracker.allows(t):
                     stop = True

@@ -44,8 +44,8 @@ import numpy as np
 
 from archgym.datasets import DatasetWriter
 from archgym.envs.evaluator import EvalRecord, Evaluator
-from archgym.errors import ConfigError
 from archgym.envs.lazy import lazy_objective
+from archgym.errors import ConfigError
 from archgym.fidelity import CostLedger, Tier, tier_index, tiers_for
 from archgym.objective import Objective
 from archgym.simulator import Simulator, make_simulator
