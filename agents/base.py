@@ -396,9 +396,8 @@ class _Tracker:
 
     def step(self, env: Any, design: Design, tier: int) -> EvalRecord:
         """One ``env.step`` with ``design`` at ``tier``; records its info (resets on truncation)."""
-        action = self.env.space.encode_action(design)
-        if self.multi:
-            action = {"design": action, "fidelity": tier}
+        # a multi-fidelity env takes the design dict as is (no encode/decode round trip)
+        action = {"design": design, "fidelity": tier} if self.multi else self.env.space.encode_action(design)
         _, _, _, truncated, info = env.step(action)
         rec = self.record(info)
         if truncated:

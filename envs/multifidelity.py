@@ -159,8 +159,10 @@ class MultiFidelityEnv(gym.Env):
     def evaluate_design(self, design: Mapping[str, Any], fidelity: int | str) -> EvalRecord:
         """Evaluate ``design`` (of :attr:`space`) at tier ``fidelity``: logged, cached, accounted."""
         t = tier_index(self.tiers, fidelity)
-        design = self.space.validate(design)
-        rec = self._envs[t].evaluate_design(self.tiers[t].design_for(design))
+        tier = self.tiers[t]
+        if tier.translate is not None or t != self._space_tier and self._envs[t].space is not self.space:
+            design = self.space.validate(design)  # else the tier's evaluator validates it
+        rec = self._envs[t].evaluate_design(tier.design_for(design))
         self.ledger.add(rec.fidelity, rec.cost, rec.sim_wall_s, rec.cache_hit)
         return rec
 
