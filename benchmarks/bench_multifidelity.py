@@ -28,8 +28,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import gymnasium as gym
-
 import archgym  # noqa: F401 - registers the envs
 from archgym.agents import make_agent
 from archgym.fidelity import Budget, Tier
