@@ -302,12 +302,20 @@ class CostLedger:
 # Costs: cost units (cheapest tier = 1.0), the ratios of mean sim_wall_s per call printed by
 # `python benchmarks/bench_fidelity_costs.py` (a fixed seeded sample per tier, one design at a
 # time through a DesignEnv, read back from the dataset); on a shared, loaded 2-core machine.
-DRAM_CYCLE_COST = 5.8
-DRAM_COST_SOURCE = ("bench_fidelity_costs.py --n 40 --seed 0, 2026-12-03 19:50 UTC: proxy (extra trees) 1.644 ms, "
-                    "cycle 9.529 ms mean sim_wall_s per call on 'random' -> 5.8")
+DRAM_CYCLE_COST = 44.55
+DRAM_COST_SOURCE = ("bench_fidelity_costs.py --families dram --n 40 --seed 0, 2026-12-03 20:15 UTC (load average 12 "
+                    "on 2 cores): mean sim_wall_s per call on 'random' proxy (extra trees) 3.177 ms, cycle 141.568 ms "
+                    "-> 44.55 (medians 0.277 ms and 140.2 ms)")
+DNN_ZIGZAG_COST = 800.5
+DNN_COST_SOURCE = ("bench_fidelity_costs.py --families dnn_accel --n 20 --seed 0, 2026-12-03 20:09 UTC (load average "
+                   "~10): mean sim_wall_s per call on resnet18:conv5_1s+fc analytical 48.77 ms (20 calls), zigzag "
+                   "39043 ms (2 calls, fresh cache) -> 800.5")
 QNET_STOCHASTIC_COST = 1.0
-QNET_COST_SOURCE = ("bench_fidelity_costs.py --n 40 --seed 0, 2026-12-03 19:50 UTC: deterministic 17.50 ms, stochastic "
-                    "16.08 ms mean sim_wall_s per call on symmetric-f0.6-load50 -> 0.92, declared 1.0 (no cheaper tier)")
+QNET_COST_SOURCE = ("bench_fidelity_costs.py --families qnet --n 40 --seed 0, 2026-12-03 20:15 UTC: mean sim_wall_s "
+                    "per call on symmetric-f0.6-load50 deterministic 216.7 ms, stochastic 143.4 ms (each tier in a "
+                    "fresh interpreter): the stochastic tier is not dearer, declared 1.0")
+
+
 def _dram_tiers(workload: str | None = None, proxy_model: str | None = None) -> list[Tier]:
     if proxy_model is None:
         raise ConfigError("the dram family's proxy tier needs a trained model: give proxy_model=<model dir> (archgym proxy train)")

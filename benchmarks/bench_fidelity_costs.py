@@ -1,6 +1,7 @@
 """Relative cost of the fidelity tiers, measured from the dataset's ``sim_wall_s``.
 
-For each family it evaluates one fixed seeded sample of designs at every tier through a
+For each family it evaluates one fixed seeded sample of designs at every tier (after one
+unlogged warm-up call of the default design; each tier in a fresh interpreter) through a
 ``DesignEnv`` that logs into a dataset, reads the dataset back and prints the mean
 ``sim_wall_s`` per tier (grouped by the ``fidelity`` column) and the ratio to the cheapest
 tier. The declared ``Tier.cost`` values in ``archgym/fidelity.py`` quote a run of this script.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
+import multiprocessing
 import tempfile
 import time
 from pathlib import Path
@@ -30,17 +32,37 @@ from archgym.envs import DesignEnv
 from archgym.simulator import make_simulator
 
 
-def _log_sample(sim_name: str, workload: str, designs: list[dict], root: Path, kwargs: dict | None = None) -> None:
-    env = DesignEnv(make_simulator(sim_name, **(kwargs or {})), workload, dataset=root, max_steps=10**9)
+def _log_in_process(sim_name: str, workload: str, designs: list[dict], root: str, kwargs: dict | None, proxy_model: str | None) -> None:
+
+    if proxy_model is not None:
+        from archgym.proxy.registry import register_proxy
+
+        register_proxy(proxy_model, overwrite=True)
+    sim = make_simulator(sim_name, **(kwargs or {}))
+    sim.evaluate(sim.default_design(), workload)  # warm-up (lazy loads, first-call set-up), not logged
+    env = DesignEnv(sim, workload, dataset=root, max_steps=10**9)
     for d in designs:
         env.evaluate_design(d)
     env.close()
 
 
-def _mean_by_fidelity(root: Path) -> dict[str, tuple[float, int]]:
+def _log_sample(sim_name: str, workload: str, designs: list[dict], root: Path, kwargs: dict | None = None,
+                proxy_model: Path | None = None) -> None:
+    """Log ``designs`` at one tier in a fresh interpreter, so no tier profits from another's
+    process-wide caches (the quantum-network model memoises protocol synthesis, for one)."""
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_log_in_process, args=(sim_name, workload, designs, str(root), kwargs,
+                                                     None if proxy_model is None else str(proxy_model)))
+    proc.start()
+    proc.join()
+    if proc.exitcode != 0:
+        raise RuntimeError(f"measuring {sim_name} on {workload} failed (exit code {proc.exitcode})")
+
+
+def _mean_by_fidelity(root: Path) -> dict[str, tuple[float, int, float]]:
     df = load(root)
     df = df[~df["cache_hit"]]
-    return {f: (float(g["sim_wall_s"].mean()), len(g)) for f, g in df.groupby("fidelity")}
+    return {f: (float(g["sim_wall_s"].mean()), len(g), float(g["sim_wall_s"].median())) for f, g in df.groupby("fidelity")}
 
 
 def bench_dram(n: int, seed: int, work: Path) -> dict[str, tuple[float, int]]:
@@ -55,7 +77,7 @@ def bench_dram(n: int, seed: int, work: Path) -> dict[str, tuple[float, int]]:
     proxy = register_proxy(work / "model", overwrite=True)
     designs = space.sample(np.random.default_rng(seed), n)
     _log_sample("dram", "random", designs, work / "dram")
-    _log_sample(proxy, "random", designs, work / "dram")
+    _log_sample(proxy, "random", designs, work / "dram", proxy_model=work / "model")
     return _mean_by_fidelity(work / "dram")
 
 
@@ -87,16 +109,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=40, help="designs per tier (ZigZag: n // 10, at least 2)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--families", default=",".join(FAMILIES))
+    ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated: " + ", ".join(FAMILIES))
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"# bench_fidelity_costs  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  n={args.n} seed={args.seed}")
     with tempfile.TemporaryDirectory() as tmp:
         for fam in args.families.split(","):
             res = FAMILIES[fam](args.n, args.seed, Path(tmp) / fam)
-            cheapest = min(m for m, _ in res.values())
-            for tier, (mean, count) in sorted(res.items(), key=lambda kv: kv[1][0]):
-                print(f"{fam:10s} {tier:14s} calls {count:4d}  mean sim_wall_s {mean * 1e3:10.3f} ms  ratio {mean / cheapest:10.1f}")
+            cheapest = min(m for m, _, _ in res.values())
+            for tier, (mean, count, median) in sorted(res.items(), key=lambda kv: kv[1][0]):
+                print(f"{fam:10s} {tier:14s} calls {count:4d}  mean sim_wall_s {mean * 1e3:10.3f} ms  "
+                      f"(median {median * 1e3:9.3f} ms)  ratio of means {mean / cheapest:8.2f}")
 
 
 if __name__ == "__main__":

@@ -259,3 +259,50 @@ def test_bad_input_one_line_error(call, message):
         call(env)
     text = str(info.value)
     assert message in text and "\n" not in text
+
+
+# -- drivers: sweeps accept mf-sh; archgym run with -MF- ids, --fidelity and --budget-cost --------
+def test_sweep_trial_runs_mf_sh_and_logs_its_context(tmp_path):
+    from archgym.sweep import expand_trials, load_config
+    from archgym.sweep.store import open_sweep
+    from archgym.sweep.trainable import execute_trial
+
+    cfg = load_config({"name": "mf", "budget": 6, "seeds": [0], "agents": {"mf-sh": {"n0": 4, "eta": 2}},
+                       "envs": [{"id": "archgym/Roofline-v0", "workloads": ["gemv"]}]})
+    state = open_sweep(tmp_path / "out", cfg, False, expand_trials(cfg), None)
+    rec = execute_trial(state.trials[0], tmp_path / "out", state.sweep_id, "tr_0")
+    assert rec["result"]["calls"] == 6 and rec["result"]["ledger"]["total_calls"] == 6
+    df = load(tmp_path / "out" / "dataset")
+    assert (df["agent"] == "mf-sh").all() and (df["seed"] == 0).all()
+
+
+def test_run_search_mf_env_reports_the_ledger(tmp_path):
+    import json
+
+    from archgym.runner import run_search
+
+    res = run_search("archgym/QNetSched-MF-v0", "mf-sh", None, 0, tmp_path / "r", workload="line-f0.6-load10",
+                     agent_params={"n0": 4, "eta": 2}, progress=False, budget_cost=8)
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    led = summary["ledger"]
+    # costs 1 and 1: a bracket of n costs n + n // 2, so 4 + 2 = 6, then 8 - 6 = 2 left: n = 1 (1 + 1)
+    assert (led["tiers"]["deterministic"]["calls"], led["tiers"]["stochastic"]["calls"]) == (5, 3)
+    assert led["total_cost"] == 8.0 == res.ledger["total_cost"]
+    assert summary["budget"] == {"calls": None, "cost": 8.0}
+    df = load(tmp_path / "r" / "dataset")
+    assert sorted(df["fidelity"].tolist()) == ["deterministic"] * 5 + ["stochastic"] * 3
+    assert (df["agent"] == "mf-sh").all()
+
+
+def test_run_search_fidelity_and_bad_options(tmp_path):
+    from archgym.runner import run_search
+
+    with pytest.raises(ConfigError, match="unknown fidelity 'exact'; tiers: deterministic, stochastic"):
+        run_search("qnet", "random", 2, 0, tmp_path / "a", fidelity="exact", progress=False)
+    with pytest.raises(ConfigError, match=r"--budget \(simulator calls\) or --budget-cost"):
+        run_search("qnet", "random", None, 0, tmp_path / "b", progress=False)
+    with pytest.raises(ConfigError, match="leave --fidelity out"):
+        run_search("archgym/QNetSched-MF-v0", "random", 2, 0, tmp_path / "c", fidelity="stochastic", progress=False)
+    res = run_search("qnet", "random", 2, 0, tmp_path / "d", workload="line-f0.6-load10", fidelity="stochastic", progress=False)
+    assert {r.fidelity for r in res.history} == {"stochastic"} and res.ledger["tiers"]["stochastic"]["calls"] == 2
+    assert not (tmp_path / "a").exists() and not (tmp_path / "c").exists()
