@@ -372,7 +372,9 @@ class _Tracker:
         self.budget = budget
         self.tiers = list(tiers)
         self.top = self.tiers[-1].name
-        self.multi = not hasattr(env, "evaluator")  # a MultiFidelityEnv takes {"design", "fidelity"} actions
+        from archgym.envs.multifidelity import MultiFidelityEnv
+
+        self.multi = isinstance(env, MultiFidelityEnv)  # takes {"design", "fidelity"} actions
         self.ledger = CostLedger(self.tiers)
         self.result = SearchResult(agent.name, dict(agent.params), seed, shown)
         self.callback = callback
