@@ -306,3 +306,15 @@ def test_run_search_fidelity_and_bad_options(tmp_path):
     res = run_search("qnet", "random", 2, 0, tmp_path / "d", workload="line-f0.6-load10", fidelity="stochastic", progress=False)
     assert {r.fidelity for r in res.history} == {"stochastic"} and res.ledger["tiers"]["stochastic"]["calls"] == 2
     assert not (tmp_path / "a").exists() and not (tmp_path / "c").exists()
+
+
+def test_fidelity_module_is_light():
+    import json
+    import subprocess
+    import sys
+
+    code = ("import sys, json; import archgym.fidelity; "
+            "print(json.dumps([m for m in ('gymnasium', 'pyarrow', 'pandas', 'torch', 'sklearn') if m in sys.modules]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
