@@ -167,6 +167,11 @@ class MultiFidelityEnv(gym.Env):
         return rec
 
     @property
+    def writers(self) -> list[DatasetWriter]:
+        """The dataset writers of the tiers (none without ``dataset``)."""
+        return [env.evaluator.writer for env in self._envs if env.evaluator.writer is not None]
+
+    @property
     def unique_calls(self) -> int:
         """Simulator calls made so far, every tier."""
         return sum(env.unique_calls for env in self._envs)

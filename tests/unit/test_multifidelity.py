@@ -318,3 +318,27 @@ def test_fidelity_module_is_light():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_sweep_trial_on_a_multi_fidelity_env(tmp_path):
+    from archgym.sweep import expand_trials, load_config
+    from archgym.sweep.store import open_sweep
+    from archgym.sweep.trainable import execute_trial
+
+    cfg = load_config({"name": "mfq", "budget": 2, "seeds": [0], "agents": {"mf-sh": {"n0": 4, "eta": 2}},
+                       "envs": [{"id": "archgym/QNetSched-MF-v0", "workloads": ["line-f0.6-load10"]}]})
+    state = open_sweep(tmp_path / "out", cfg, False, expand_trials(cfg), None)
+    rec = execute_trial(state.trials[0], tmp_path / "out", state.sweep_id, "tr_0")
+    # budget 2 = two calls at the top tier: one bracket, 4 deterministic calls, the best 4 // 2 promoted
+    led = rec["result"]["ledger"]["tiers"]
+    assert (led["deterministic"]["calls"], led["stochastic"]["calls"]) == (4, 2) and rec["rows"] == 6
+    df = load(tmp_path / "out" / "dataset")
+    assert sorted(df["fidelity"]) == ["deterministic"] * 4 + ["stochastic"] * 2
+    assert (df["agent"] == "mf-sh").all() and (df["trial_id"] == "tr_0").all()
+
+
+def test_sweep_config_checks_mf_tier_options(tmp_path):
+    from archgym.sweep import load_config
+
+    with pytest.raises(ConfigError, match="proxy_model"):
+        load_config({"name": "mfd", "budget": 2, "agents": {"mf-sh": {}}, "envs": [{"id": "archgym/DRAM-MF-v0"}]})
