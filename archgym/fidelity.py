@@ -16,6 +16,7 @@ This module is light: it imports no Gymnasium, pyarrow or torch.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
@@ -121,10 +122,17 @@ def tiers_for(family: str, workload: str | None = None, **options: Any) -> list[
             f"simulator family {family!r} declares no fidelity tiers{did_you_mean(family, _FAMILIES)}; "
             f"families with tiers: {', '.join(list_families()) or '(none)'} (add one with archgym.fidelity.register_tiers)"
         )
+    factory = _FAMILIES[family]
     try:
-        tiers = list(_FAMILIES[family](workload, **options))
-    except TypeError as exc:
-        raise ConfigError(f"tier family {family!r}: bad tier option ({exc})") from None
+        allowed = [n for n, p in inspect.signature(factory).parameters.items()
+                   if n != "workload" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):  # a callable without a signature: let the call decide
+        allowed = None
+    unknown = sorted(set(options) - set(allowed)) if allowed is not None else []
+    if unknown:
+        raise ConfigError(f"tier family {family!r} has no option {unknown[0]!r}{did_you_mean(unknown[0], allowed or [])}; "
+                          f"options: {', '.join(allowed or []) or '(none)'}")
+    tiers = list(factory(workload, **options))
     check_tiers(tiers, family)
     return tiers
 

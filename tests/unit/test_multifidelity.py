@@ -250,6 +250,8 @@ def test_registered_mf_ids_and_qnet_tiers():
         (lambda env: make_agent("mf-sh").search(env, Budget(calls={"exact": 3})), "budget names unknown tier 'exact'; tiers: coarse, fine"),
         (lambda env: tiers_for("sparse_sat"), "simulator family 'sparse_sat' declares no fidelity tiers"),
         (lambda env: tiers_for("dram"), "the dram family's proxy tier needs a trained model: give proxy_model=<model dir>"),
+        (lambda env: tiers_for("qnet", proxy_model="m"), "tier family 'qnet' has no option 'proxy_model'; options: (none)"),
+        (lambda env: tiers_for("toy", infeasible=3), "tier family 'toy' has no option 'infeasible' (did you mean 'infeasible_from'?)"),
     ],
 )
 def test_bad_input_one_line_error(call, message):
