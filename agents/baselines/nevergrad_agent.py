@@ -46,7 +46,8 @@ class NevergradAgent(Agent):
         self, env: Any, budget: int, seed: int = 0, callback: Callable[[EvalRecord, SearchResult], None] | None = None
     ) -> SearchResult:
         """As :meth:`Agent.search`; the optimiser is told the budget (NGOpt chooses by it)."""
-        self._budget = int(budget) if isinstance(budget, int | np.integer) else None
+        calls = getattr(budget, "calls", budget)  # an archgym.fidelity.Budget: its top-tier calls, if an int
+        self._budget = int(calls) if isinstance(calls, int | np.integer) and not isinstance(calls, bool) else None
         return super().search(env, budget, seed, callback)
 
     def _setup(self, space: ParameterSpace, rng: np.random.Generator) -> None:

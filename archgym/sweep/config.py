@@ -58,7 +58,10 @@ class EnvEntry(BaseModel):
     id: str = Field(description="Gymnasium id, e.g. archgym/DRAM-v0 (see `archgym list`)")
     workloads: list[str] | None = Field(None, min_length=1, description="workloads; default: the simulator's first")
     objective: dict[str, Any] | None = Field(None, description="objective dict for archgym.objective.make_objective")
-    simulator_kwargs: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the simulator")
+    simulator_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="keyword arguments of the simulator (of a -MF- id: the tier options, e.g. proxy_model)",
+    )
 
 
 class SweepConfig(BaseModel):
@@ -286,7 +289,7 @@ def _check_meaning(
     from archgym.agents import agent_class, list_agents
     from archgym.envs import env_ids
     from archgym.envs.lazy import check_objective
-    from archgym.simulator import make_simulator, simulator_spec
+    from archgym.simulator import simulator_spec
 
     for name, target in plugins.items():
         if ":" not in target:
@@ -297,7 +300,9 @@ def _check_meaning(
             simulator_spec(name).load_factory()
         except (ImportError, AttributeError, ArchGymError) as exc:
             problems.add(("plugins", name), f"cannot load {target!r}: {exc}")
-    by_id = {v: k for k, v in env_ids().items()}
+    from archgym.sweep.trials import env_simulator, sweep_env_ids
+
+    by_id = sweep_env_ids()
     for i, env in envs:
         if env.id not in by_id:
             hint = f" (use {env_ids()[env.id]!r} for simulator {env.id!r})" if env.id in env_ids() else ""
@@ -307,7 +312,7 @@ def _check_meaning(
             )
             continue
         try:
-            sim = make_simulator(by_id[env.id], **env.simulator_kwargs)
+            sim = env_simulator(env.id, by_id[env.id], dict(env.simulator_kwargs))
         except (ArchGymError, TypeError, ValueError) as exc:
             problems.add(("envs", i, "simulator_kwargs"), f"simulator {by_id[env.id]!r} could not be built: {exc}")
             continue

@@ -72,7 +72,8 @@ def execute_trial(
     """
     from archgym.agents import make_agent
     from archgym.datasets import DatasetWriter
-    from archgym.envs import DesignEnv
+    from archgym.envs import MF_ENV_IDS, DesignEnv
+    from archgym.envs.multifidelity import MultiFidelityEnv
     from archgym.sweep.config import register_plugins
     from archgym.sweep.store import claim_completion, staging_name
 
@@ -80,14 +81,17 @@ def execute_trial(
     out = Path(out)
     if plugins:
         register_plugins(plugins)
-    sim = cached_simulator(spec.simulator, spec.simulator_kwargs)
     agent = make_agent(spec.agent, **spec.params)
     staged = out / "staging" / staging_name(spec.key, trial_id)
-    writer = DatasetWriter(
-        staged, sim, run_id=run_id, trial_id=trial_id, agent=spec.agent, agent_params=agent.params,
-        seed=spec.seed, env_id=spec.env_id,
-    )
-    env = DesignEnv(sim, spec.workload, spec.objective, dataset=writer, env_id=spec.env_id)
+    context = {"run_id": run_id, "trial_id": trial_id, "agent": spec.agent, "agent_params": agent.params, "seed": spec.seed}
+    if spec.env_id in MF_ENV_IDS.values():  # one writer per tier, under the same staging folder and context
+        env = MultiFidelityEnv(spec.simulator, spec.workload, spec.objective, dataset=staged, log_context=context,
+                               env_id=spec.env_id, **spec.simulator_kwargs)
+        writers = env.writers
+    else:
+        sim = cached_simulator(spec.simulator, spec.simulator_kwargs)
+        writers = [DatasetWriter(staged, sim, env_id=spec.env_id, **context)]
+        env = DesignEnv(sim, spec.workload, spec.objective, dataset=writers[0], env_id=spec.env_id)
     calls = 0
 
     def callback(rec: Any, res: Any) -> None:
@@ -111,14 +115,14 @@ def execute_trial(
         "run_id": run_id,
         "spec": spec.to_json(),
         "result": summary,
-        "rows": len(writer),
+        "rows": sum(len(w) for w in writers),
         "setup_s": setup_s,
         "search_s": result.wall_s,
         "sim_s": sim_s,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **dict(extra or {}),
     }
-    won = claim_completion(out, spec.key, record, staged, writer.files)
+    won = claim_completion(out, spec.key, record, staged, [f for w in writers for f in w.files])
     record["won"] = won
     record["trial_s"] = time.perf_counter() - t0
     return record

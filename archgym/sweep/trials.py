@@ -24,7 +24,7 @@ from archgym.parameters import to_plain
 from archgym.sweep.config import SweepConfig
 from archgym.sweep.space import parse_domain
 
-__all__ = ["TrialSpec", "expand_trials", "agent_configs"]
+__all__ = ["TrialSpec", "agent_configs", "env_simulator", "expand_trials", "sweep_env_ids"]
 
 
 @dataclass(frozen=True)
@@ -92,17 +92,35 @@ def agent_configs(agent: str, params: dict[str, Any], samples: int, sampler_seed
     return out
 
 
-def expand_trials(cfg: SweepConfig) -> list[TrialSpec]:
-    """Every trial of a validated sweep, in a fixed order (env, workload, agent, configuration, seed)."""
-    from archgym.envs import env_ids
+def sweep_env_ids() -> dict[str, str]:
+    """``{Gymnasium id: simulator name}`` of the ids a sweep can name; a multi-fidelity id
+    (``archgym/DRAM-MF-v0``) maps to its tier family."""
+    from archgym.envs import MF_ENV_IDS, env_ids
+
+    return {**{v: k for k, v in env_ids().items()}, **{v: k for k, v in MF_ENV_IDS.items()}}
+
+
+def env_simulator(env_id: str, name: str, kwargs: dict[str, Any]) -> Any:
+    """The simulator a sweep env checks its workloads and objective on: the simulator itself,
+    or for a multi-fidelity id the top tier's (``kwargs`` are then the family's tier options)."""
+    from archgym.envs import MF_ENV_IDS
+    from archgym.fidelity import tiers_for
     from archgym.simulator import make_simulator
 
-    by_id = {v: k for k, v in env_ids().items()}
+    if env_id in MF_ENV_IDS.values():
+        top = tiers_for(name, None, **kwargs)[-1]
+        return make_simulator(top.simulator, **dict(top.simulator_kwargs))
+    return make_simulator(name, **kwargs)
+
+
+def expand_trials(cfg: SweepConfig) -> list[TrialSpec]:
+    """Every trial of a validated sweep, in a fixed order (env, workload, agent, configuration, seed)."""
+    by_id = sweep_env_ids()
     configs = {a: agent_configs(a, p, cfg.samples, cfg.sampler_seed) for a, p in cfg.agents.items()}
     trials: list[TrialSpec] = []
     for e, env in enumerate(cfg.envs):
         sim_name = by_id[env.id]
-        sim = make_simulator(sim_name, **env.simulator_kwargs)
+        sim = env_simulator(env.id, sim_name, dict(env.simulator_kwargs))
         workloads = [sim.check_workload(w) for w in (env.workloads or [None])]
         for w in workloads:
             for agent, cfgs in configs.items():
