@@ -163,6 +163,7 @@ def compute_reference(
     seeds: int = 1,
     checkpoint: str | os.PathLike[str] | None = None,
     chunk: int = CHUNK,
+    on_history: Any = None,
 ) -> dict[str, Any]:
     """Find the reference best of ``task``.
 
@@ -178,6 +179,8 @@ def compute_reference(
         checkpoint: a file where progress is kept after every chunk or agent run; an existing one
             with the same parameters is resumed.
         chunk: designs per chunk of the random method.
+        on_history: called with each unit's search history (e.g. to keep every reward of an
+            enumeration); not called for units restored from a checkpoint.
 
     Returns:
         The reference record (see the module docstring).
@@ -229,6 +232,8 @@ def compute_reference(
         res = make_agent(agent_name).search(
             run_env, calls, seed=unit_seed, callback=(lambda rec, res: bar.update(0 if rec.cache_hit else 1)) if bar else None)
         _add(tally, res.history)
+        if on_history is not None:
+            on_history(res.history)
         if method == "agents":
             prev = tally["by_agent"].get(agent_name)
             tally["by_agent"][agent_name] = float(res.best_reward) if prev is None else max(prev, float(res.best_reward))
