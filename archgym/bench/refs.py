@@ -123,13 +123,22 @@ def _finish(tally: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 # -- checkpoints ------------------------------------------------------------------------------------
 
 def _load_checkpoint(path: Path | None, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The tally of a checkpoint of the same computation, or ``None``.
+
+    A checkpoint matches when everything but the list of units is equal and the units it
+    completed are the first units of this computation — so a random search can be continued
+    with more designs (its chunks are a prefix of the longer search's) or stopped earlier.
+    """
     if path is None or not path.is_file():
         return None
     data = json.loads(path.read_text())
-    if data.get("params") != params:
-        raise ConfigError(f"checkpoint {path} belongs to another computation ({data.get('params')}); "
+    old = data.get("params") or {}
+    done = int(data["tally"]["units_done"])
+    same = {k: v for k, v in old.items() if k != "units"} == {k: v for k, v in params.items() if k != "units"}
+    if not same or old.get("units", [])[:done] != params["units"][:done] or done > len(params["units"]):
+        raise ConfigError(f"checkpoint {path} belongs to another computation ({old}); "
                           f"delete it or choose another --checkpoint for {params}")
-    logger.info("resuming reference from %s: %d units done", path, data["tally"]["units_done"])
+    logger.info("resuming reference from %s: %d units done", path, done)
     return data["tally"]
 
 

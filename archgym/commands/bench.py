@@ -42,6 +42,7 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--agents", help="comma-separated agents (agents method)")
     r.add_argument("--budget", type=int, help="calls per agent run (agents method; default 10 x the task's budget)")
     r.add_argument("--seeds", type=int, default=1, help="runs per agent (agents method)")
+    r.add_argument("--chunk", type=int, default=10_000, help="designs per checkpointed chunk (random method)")
     r.add_argument("--checkpoint", help="progress file (default: under the cache dir; 'none' for none)")
     r.add_argument("--write", nargs="?", const="", default=None, metavar="PATH",
                    help="store the record (default path: the suite's v<N>.refs.yaml)")
@@ -112,7 +113,7 @@ def run_refs(args: argparse.Namespace) -> int:
         ckpt = cache_dir() / "bench-refs" / f"v{suite.version}-{task.id}-{method}-s{args.seed}.json"
     record = compute_reference(task, method, designs=args.designs, seed=args.seed, progress=not args.no_progress,
                                agents=_names(args.agents), budget=args.budget, seeds=args.seeds,
-                               checkpoint=None if str(ckpt) == "none" else ckpt)
+                               checkpoint=None if str(ckpt) == "none" else ckpt, chunk=args.chunk)
     path = (args.write or suite.refs_path) if args.write is not None else None
     if method == "agents":
         from archgym.bench.refs import merge_records

@@ -97,3 +97,15 @@ def test_newest_suite_is_the_default():
     names = list_suites()
     assert names[0] == "v1" and all(not n.endswith(".refs") for n in names)
     assert latest_suite() == names[-1] and load_suite(check=False).version == int(names[-1][1:])
+
+
+def test_a_random_reference_can_be_extended_from_its_checkpoint(tiny, tmp_path):
+    task = tiny.task("tiny-cost")
+    ckpt = tmp_path / "ck.json"
+    first = compute_reference(task, "random", designs=20, seed=5, chunk=10, checkpoint=ckpt)
+    ran = []
+    more = compute_reference(task, "random", designs=40, seed=5, chunk=10, checkpoint=ckpt,
+                             on_history=lambda h: ran.append(len(h)))
+    assert len(ran) == 2 and more["designs"] == 40 and more["best"] >= first["best"]
+    with pytest.raises(ConfigError, match="another computation"):  # a different seed is another search
+        compute_reference(task, "random", designs=40, seed=6, chunk=10, checkpoint=ckpt)

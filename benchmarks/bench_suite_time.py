@@ -1,0 +1,141 @@
+"""Estimate the wall time of a full ``archgym bench run`` from measured per-call costs.
+
+The full run (issue 16's target: < 2 h on 2 cores) is every task of a suite × every agent ×
+``--seeds`` seeds. Its CPU time is the sum over trials of
+
+    budget × (simulator seconds per call of the task's family)
+      + the agent's own time for a run of that budget (proposal overhead: BO's grows with calls)
+      + a per-trial cost of the sweep machinery (Ray trial start, dataset, completion record),
+
+and its wall time on ``--cores`` cores, with trials packed ``--cores`` at a time, is about that
+sum / cores (plus starting Ray once). The three parts are measured, not assumed:
+
+* from the trial records of existing ``bench run`` folders (``--runs DIR ...``): per trial
+  ``sim_s`` (simulator), ``search_s − sim_s`` (the agent) and ``trial_s − search_s`` (machinery);
+* for families or agents those runs do not cover (``--measure``): one direct search per
+  (family's first task, agent) with the family's budget (``--measure-agents``), timed the same way.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_suite_time.py --suite v2 --runs out/bench-partial \\
+        --agents random,ga,aco,bo,optuna-tpe,nevergrad-ngopt --seeds 5 --cores 2 --measure
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+from archgym.bench.suite import load_suite  # noqa: E402
+
+
+def from_runs(dirs: list[str]) -> tuple[dict, dict, list[float]]:
+    """``sim[(simulator)] = [s per call]``, ``agent[(simulator, agent, budget)] = [agent s per run]``, machinery s."""
+    from archgym.sweep.store import read_records
+
+    sim: dict = defaultdict(list)
+    agent: dict = defaultdict(list)
+    machinery: list[float] = []
+    for d in dirs:
+        meta = json.loads((Path(d) / "bench.json").read_text())
+        for task_id, entry in meta["tasks"].items():
+            simulator = entry["task"]["env"]
+            for rec in read_records(Path(d) / "tasks" / task_id).values():
+                calls = max(1, rec["result"]["calls"])
+                sim[simulator].append(rec["sim_s"] / calls)
+                agent[(simulator, rec["spec"]["agent"], entry["task"]["budget"])].append(max(0.0, rec["search_s"] - rec["sim_s"]))
+                machinery.append(max(0.0, rec.get("trial_s", rec["search_s"]) - rec["search_s"]))
+    return sim, agent, machinery
+
+
+def measure(task, agent_name: str, budget: int) -> tuple[float, float]:
+    """One search of ``budget`` calls: (simulator s per call, agent s for the run)."""
+    from archgym.agents import make_agent
+
+    env = task.make_env()
+    t0 = time.perf_counter()
+    res = make_agent(agent_name).search(env, budget, seed=0)
+    wall = time.perf_counter() - t0
+    sim_s = sum(r.sim_wall_s for r in res.history)
+    return sim_s / max(1, res.calls), max(0.0, wall - sim_s)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--suite", help="suite (default: the newest)")
+    ap.add_argument("--runs", nargs="*", default=[], help="bench run folders to take measured costs from")
+    ap.add_argument("--agents", default="random,ga,aco,bo,optuna-tpe,nevergrad-ngopt")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--measure", action="store_true", help="measure what the runs do not cover")
+    ap.add_argument("--measure-agents", help="agents to measure directly (default: the missing ones)")
+    ap.add_argument("--json", help="write the table here")
+    args = ap.parse_args(argv)
+    suite = load_suite(args.suite, check=False)
+    agents = [a for a in args.agents.split(",") if a]
+    sim, agent, machinery = from_runs(args.runs)
+    first = {}
+    for t in suite.tasks:
+        first.setdefault(t.env, t)
+    if args.measure:
+        todo = [a for a in (args.measure_agents.split(",") if args.measure_agents else agents)]
+        for env_id, t in first.items():
+            for a in todo:
+                if (env_id, a, t.budget) in agent and env_id in sim:
+                    continue
+                per_call, own = measure(t, a, t.budget)
+                print(f"# measured {t.id} {a}: {per_call * 1000:.1f} ms/call, agent {own:.1f} s/run", flush=True)
+                if env_id not in sim or a == "random":
+                    sim[env_id].append(per_call)
+                agent[(env_id, a, t.budget)].append(own)
+    mach = statistics.median(machinery) if machinery else 1.0
+    rows = []
+    total = 0.0
+    for t in suite.tasks:
+        if t.env not in sim:
+            print(f"# no simulator cost for {t.env}: use --measure")
+            return 1
+        per_call = statistics.median(sim[t.env])
+        for a in agents:
+            # the agent's time at this budget: measured at it, else scaled linearly from the family's
+            known = [(b, statistics.median(v)) for (e, ag, b), v in agent.items() if e == t.env and ag == a]
+            if not known:
+                known = [(b, statistics.median(v)) for (e, ag, b), v in agent.items() if ag == a]
+            if not known:
+                print(f"# no agent cost for {a}: use --measure")
+                return 1
+            b0, own0 = min(known, key=lambda x: abs(x[0] - t.budget))
+            own = own0 * t.budget / b0
+            trial = t.budget * per_call + own + mach
+            total += trial * args.seeds
+            rows.append({"task": t.id, "agent": a, "budget": t.budget, "sim_s": t.budget * per_call, "agent_s": own,
+                         "machinery_s": mach, "trial_s": trial, "cpu_s": trial * args.seeds})
+    by_family: dict = defaultdict(float)
+    by_agent: dict = defaultdict(float)
+    for r in rows:
+        by_family[suite.task(r["task"]).env] += r["cpu_s"]
+        by_agent[r["agent"]] += r["cpu_s"]
+    print(f"suite v{suite.version}: {len(suite.tasks)} tasks x {len(agents)} agents x {args.seeds} seeds = "
+          f"{len(rows) * args.seeds} trials; machinery {mach:.2f} s/trial")
+    print("CPU time by family:")
+    for k, v in sorted(by_family.items(), key=lambda x: -x[1]):
+        print(f"  {k:24} {v / 60:8.1f} min  (sim {statistics.median(sim[k]) * 1000:.1f} ms/call)")
+    print("CPU time by agent:")
+    for k, v in sorted(by_agent.items(), key=lambda x: -x[1]):
+        print(f"  {k:24} {v / 60:8.1f} min")
+    print(f"total CPU {total / 3600:.2f} h; wall on {args.cores} cores ~ {total / args.cores / 3600:.2f} h")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "total_cpu_s": total, "cores": args.cores}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
