@@ -11,7 +11,9 @@ and its wall time on ``--cores`` cores, with trials packed ``--cores`` at a time
 sum / cores (plus starting Ray once). The three parts are measured, not assumed:
 
 * from the trial records of existing ``bench run`` folders (``--runs DIR ...``): per trial
-  ``sim_s`` (simulator), ``search_s − sim_s`` (the agent) and ``trial_s − search_s`` (machinery);
+  ``sim_s`` (simulator) and ``search_s − sim_s`` (the agent and the environment's own work:
+  encoding, caching, logging every call to the dataset); the machinery's per-trial cost
+  (``--machinery-s``) from a run's wall time: (wall × concurrency − Σ search_s) / trials;
 * for families or agents those runs do not cover (``--measure``): one direct search per
   (family's first task, agent) with the family's budget (``--measure-agents``), timed the same way.
 
@@ -52,7 +54,8 @@ def from_runs(dirs: list[str]) -> tuple[dict, dict, list[float]]:
                 calls = max(1, rec["result"]["calls"])
                 sim[simulator].append(rec["sim_s"] / calls)
                 agent[(simulator, rec["spec"]["agent"], entry["task"]["budget"])].append(max(0.0, rec["search_s"] - rec["sim_s"]))
-                machinery.append(max(0.0, rec.get("trial_s", rec["search_s"]) - rec["search_s"]))
+                if "trial_s" in rec:
+                    machinery.append(max(0.0, rec["trial_s"] - rec["search_s"]))
     return sim, agent, machinery
 
 
@@ -77,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--measure", action="store_true", help="measure what the runs do not cover")
     ap.add_argument("--measure-agents", help="agents to measure directly (default: the missing ones)")
+    ap.add_argument("--machinery-s", type=float, help="per-trial cost of the sweep machinery (default: from the "
+                    "records' trial_s when they hold it)")
     ap.add_argument("--json", help="write the table here")
     args = ap.parse_args(argv)
     suite = load_suite(args.suite, check=False)
@@ -96,7 +101,13 @@ def main(argv: list[str] | None = None) -> int:
                 if env_id not in sim or a == "random":
                     sim[env_id].append(per_call)
                 agent[(env_id, a, t.budget)].append(own)
-    mach = statistics.median(machinery) if machinery else 1.0
+    if args.machinery_s is not None:
+        mach = args.machinery_s
+    elif machinery:
+        mach = statistics.median(machinery)
+    else:
+        print("# the records hold no trial_s: pass --machinery-s (bench run wall x concurrency - sum of search_s, / trials)")
+        return 1
     rows = []
     total = 0.0
     for t in suite.tasks:
