@@ -113,8 +113,8 @@ def test_v2_keeps_v1s_coverage_and_replaces_the_solved_dnnmapping_tasks():
     for env in {t.env for t in v2.tasks} - {"archgym/ScaleSim-v0"}:
         assert any(t.multi_objective for t in v2.tasks if t.env == env), env
     ids = {t.id for t in v2.tasks}
-    assert not ids & {"dnnmap-resnet18-conv2-latency", "dnnmap-bert-ffn1-latency"}
-    assert {"dnnmap-resnet18-conv2-energy", "dnnmap-bert-ffn1-energy"} <= ids
+    assert not ids & {"dnnmap-resnet18-conv2-latency", "dnnmap-bert-ffn1-latency", "dnnmap-resnet50-conv3-mo"}
+    assert {"dnnmap-resnet18-conv2-energy", "dnnmap-bert-ffn1-energy", "dnnmap-vgg16-conv3-mo"} <= ids
     # a kept task is unchanged, so its v1 reference stays valid
     for t in v2.tasks:
         if t.id in {u.id for u in v1.tasks}:
