@@ -12,10 +12,12 @@ sum / cores (plus starting Ray once). The three parts are measured, not assumed:
 
 * from the trial records of existing ``bench run`` folders (``--runs DIR ...``): per trial
   ``sim_s`` (simulator) and ``search_s − sim_s`` (the agent and the environment's own work:
-  encoding, caching, logging every call to the dataset); the machinery's per-trial cost
-  (``--machinery-s``) from a run's wall time: (wall × concurrency − Σ search_s) / trials;
-* for families or agents those runs do not cover (``--measure``): one direct search per
-  (family's first task, agent) with the family's budget (``--measure-agents``), timed the same way.
+  encoding, caching, logging every call to the dataset) — wall times, so on a loaded machine
+  they overstate an idle one;
+* ``--measure``: one direct search per (family's first task, agent) with the task's budget, in
+  CPU time of this process (what an idle core would take); measured figures replace the runs';
+* ``--sim-cost ENV=S`` for families too slow to measure here, ``--machinery-s`` for the sweep
+  machinery's cost per trial.
 
 Usage::
 
@@ -60,15 +62,20 @@ def from_runs(dirs: list[str]) -> tuple[dict, dict, list[float]]:
 
 
 def measure(task, agent_name: str, budget: int) -> tuple[float, float]:
-    """One search of ``budget`` calls: (simulator s per call, agent s for the run)."""
+    """One search of ``budget`` calls: (simulator s per call, agent s for the run), in CPU time.
+
+    CPU time of this (single-threaded: torch on one thread) process is what the search would
+    take on an idle core, whatever the load of a shared machine; the simulator's share is split
+    off in the proportion of the calls' wall times.
+    """
     from archgym.agents import make_agent
 
     env = task.make_env()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     res = make_agent(agent_name).search(env, budget, seed=0)
-    wall = time.perf_counter() - t0
-    sim_s = sum(r.sim_wall_s for r in res.history)
-    return sim_s / max(1, res.calls), max(0.0, wall - sim_s)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    sim_share = min(1.0, sum(r.sim_wall_s for r in res.history) / max(wall, 1e-9))
+    return cpu * sim_share / max(1, res.calls), cpu * (1 - sim_share)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--measure", action="store_true", help="measure what the runs do not cover")
     ap.add_argument("--measure-agents", help="agents to measure directly (default: the missing ones)")
+    ap.add_argument("--measure-envs", help="env ids to measure on (default: every env of the suite without --sim-cost)")
+    ap.add_argument("--sim-cost", action="append", default=[], metavar="ENV=SECONDS",
+                    help="simulator seconds per call of a family not measured here (e.g. a documented figure)")
     ap.add_argument("--machinery-s", type=float, help="per-trial cost of the sweep machinery (default: from the "
                     "records' trial_s when they hold it)")
     ap.add_argument("--json", help="write the table here")
@@ -87,20 +97,28 @@ def main(argv: list[str] | None = None) -> int:
     suite = load_suite(args.suite, check=False)
     agents = [a for a in args.agents.split(",") if a]
     sim, agent, machinery = from_runs(args.runs)
+    task_sim: dict[str, float] = {}
+    given = {}
+    for item in args.sim_cost:
+        env_id, _, sec = item.partition("=")
+        given[env_id] = float(sec)
+        sim[env_id] = [float(sec)]
     first = {}
     for t in suite.tasks:
-        first.setdefault(t.env, t)
+        if t.env not in given and (not args.measure_envs or t.env in args.measure_envs.split(",")):
+            first.setdefault(t.env, t)
     if args.measure:
         todo = [a for a in (args.measure_agents.split(",") if args.measure_agents else agents)]
         for env_id, t in first.items():
             for a in todo:
-                if (env_id, a, t.budget) in agent and env_id in sim:
-                    continue
                 per_call, own = measure(t, a, t.budget)
-                print(f"# measured {t.id} {a}: {per_call * 1000:.1f} ms/call, agent {own:.1f} s/run", flush=True)
-                if env_id not in sim or a == "random":
-                    sim[env_id].append(per_call)
-                agent[(env_id, a, t.budget)].append(own)
+                print(f"# measured {t.id} {a}: {per_call * 1000:.2f} ms/call, agent {own:.2f} s/run (CPU)", flush=True)
+                agent[(env_id, a, t.budget)] = [own]
+        for t in suite.tasks:  # the simulator's cost differs by workload (DRAM's stream trace is longest)
+            if t.env in first:
+                per_call, _ = measure(t, "random", t.budget)
+                print(f"# measured {t.id} random: {per_call * 1000:.2f} ms/call (CPU)", flush=True)
+                task_sim[t.id] = per_call
     if args.machinery_s is not None:
         mach = args.machinery_s
     elif machinery:
@@ -111,10 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     total = 0.0
     for t in suite.tasks:
-        if t.env not in sim:
+        if t.env not in sim and t.id not in task_sim:
             print(f"# no simulator cost for {t.env}: use --measure")
             return 1
-        per_call = statistics.median(sim[t.env])
+        per_call = task_sim.get(t.id, statistics.median(sim[t.env]))
         for a in agents:
             # the agent's time at this budget: measured at it, else scaled linearly from the family's
             known = [(b, statistics.median(v)) for (e, ag, b), v in agent.items() if e == t.env and ag == a]
@@ -138,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(rows) * args.seeds} trials; machinery {mach:.2f} s/trial")
     print("CPU time by family:")
     for k, v in sorted(by_family.items(), key=lambda x: -x[1]):
-        print(f"  {k:24} {v / 60:8.1f} min  (sim {statistics.median(sim[k]) * 1000:.1f} ms/call)")
+        per = [task_sim[t.id] for t in suite.tasks if t.env == k and t.id in task_sim] or sim[k]
+        print(f"  {k:24} {v / 60:8.1f} min  (sim {min(per) * 1000:.1f}-{max(per) * 1000:.1f} ms/call)")
     print("CPU time by agent:")
     for k, v in sorted(by_agent.items(), key=lambda x: -x[1]):
         print(f"  {k:24} {v / 60:8.1f} min")
