@@ -2,7 +2,8 @@
 
 A reference belongs to (env, workload, objective, simulator kwargs), not to a suite or a
 budget, so a v2 task that is unchanged from v1, or that was evaluated as a candidate
-(``bench_suite_select.py --write-refs FILE``), takes that record as is; a record already in
+(``bench_suite_select.py --write-refs FILE``), takes that record as is — when it was computed
+with the simulator's current version (v1's DNNMapping records predate dnn_mapping version 2); a record already in
 ``v2.refs.yaml`` is kept unless another source has a better ``best`` for the same baseline.
 
 Usage::
@@ -38,10 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.sources:
         extra.update(read_refs(path).get("tasks", {}))
     have = suite.refs()
+    from archgym.sweep.trainable import cached_simulator
+
     for t in suite.tasks:
-        cands = [r for r in (have.get(t.id), by_problem.get(_same_problem(t)), extra.get(t.id)) if r is not None]
+        version = str(cached_simulator(t.simulator, t.simulator_kwargs).version)
+        found = [r for r in (have.get(t.id), by_problem.get(_same_problem(t)), extra.get(t.id)) if r is not None]
+        cands = [r for r in found if str(r.get("simulator_version")) == version]  # a changed simulator voids a record
         if not cands:
-            print(f"{t.id:40} no reference")
+            print(f"{t.id:40} no reference" + (f" (only for simulator version {found[0].get('simulator_version')}, now {version})" if found else ""))
             continue
         best = max(cands, key=lambda r: (r["best"], r["designs"]))
         if best is not have.get(t.id):
