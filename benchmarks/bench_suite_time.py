@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--measure-envs", help="env ids to measure on (default: every env of the suite without --sim-cost)")
     ap.add_argument("--sim-cost", action="append", default=[], metavar="ENV=SECONDS",
                     help="simulator seconds per call of a family not measured here (e.g. a documented figure)")
+    ap.add_argument("--agent-cost", action="append", default=[], metavar="AGENT=SECONDS",
+                    help="an agent's own CPU seconds per 100-call run, for families where it was not measured "
+                         "(e.g. from an earlier --measure)")
     ap.add_argument("--machinery-s", type=float, help="per-trial cost of the sweep machinery (default: from the "
                     "records' trial_s when they hold it)")
     ap.add_argument("--json", help="write the table here")
@@ -98,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     agents = [a for a in args.agents.split(",") if a]
     sim, agent, machinery = from_runs(args.runs)
     task_sim: dict[str, float] = {}
+    for item in args.agent_cost:
+        name, _, sec = item.partition("=")
+        agent[("*", name, 100)] = [float(sec)]
     given = {}
     for item in args.sim_cost:
         env_id, _, sec = item.partition("=")
@@ -129,10 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     total = 0.0
     for t in suite.tasks:
-        if t.env not in sim and t.id not in task_sim:
+        if not sim.get(t.env) and t.id not in task_sim:
             print(f"# no simulator cost for {t.env}: use --measure")
             return 1
-        per_call = task_sim.get(t.id, statistics.median(sim[t.env]))
+        per_call = task_sim[t.id] if t.id in task_sim else statistics.median(sim[t.env])
         for a in agents:
             # the agent's time at this budget: measured at it, else scaled linearly from the family's
             known = [(b, statistics.median(v)) for (e, ag, b), v in agent.items() if e == t.env and ag == a]
