@@ -284,7 +284,8 @@ def merge_records(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     random search).
 
     Raises:
-        ConfigError: different baselines, or a multi-objective record without its front.
+        ConfigError: different baselines, a multi-objective record without its front, or ``new``
+        already merged into ``old``.
     """
     from archgym.objective import hypervolume
 
@@ -293,6 +294,11 @@ def merge_records(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
                           "the task or simulator changed; recompute the reference")
     out = dict(old)
     old_sources = old.get("sources") or [{k: old.get(k) for k in ("method", "designs", "best", "seed", "wall_s")}]
+    same = ("method", "agents", "budget", "seeds", "first_seed", "seed", "designs")
+    for src in new.get("sources") or []:
+        if any(all(s.get(k) == src.get(k) for k in same) for s in old_sources):
+            raise ConfigError(f"this computation ({src['method']}, {src.get('agents') or ''} {src['designs']} designs, "
+                              "same seeds) is already part of the record; merging it again would count it twice")
     out["sources"] = list(old_sources) + list(new.get("sources") or [])
     methods = []
     for s in out["sources"]:

@@ -110,7 +110,8 @@ def run_refs(args: argparse.Namespace) -> int:
     if ckpt is None:
         from archgym.baseline_cache import cache_dir
 
-        ckpt = cache_dir() / "bench-refs" / f"v{suite.version}-{task.id}-{method}-s{args.seed}.json"
+        what = method if method != "agents" else f"agents-{'+'.join(_names(args.agents))}-b{args.budget}-k{args.seeds}"
+        ckpt = cache_dir() / "bench-refs" / f"v{suite.version}-{task.id}-{what}-s{args.seed}.json"
     record = compute_reference(task, method, designs=args.designs, seed=args.seed, progress=not args.no_progress,
                                agents=_names(args.agents), budget=args.budget, seeds=args.seeds,
                                checkpoint=None if str(ckpt) == "none" else ckpt, chunk=args.chunk)

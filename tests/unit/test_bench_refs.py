@@ -109,3 +109,14 @@ def test_a_random_reference_can_be_extended_from_its_checkpoint(tiny, tmp_path):
     assert len(ran) == 2 and more["designs"] == 40 and more["best"] >= first["best"]
     with pytest.raises(ConfigError, match="another computation"):  # a different seed is another search
         compute_reference(task, "random", designs=40, seed=6, chunk=10, checkpoint=ckpt)
+
+
+def test_the_same_agent_runs_are_not_merged_twice(tiny):
+    task = tiny.task("tiny-cost")
+    ex = compute_reference(task)
+    ag = compute_reference(task, "agents", agents=["ga"], budget=12, seeds=1)
+    merged = merge_records(ex, ag)
+    with pytest.raises(ConfigError, match="already part of the record"):
+        merge_records(merged, ag)
+    other = compute_reference(task, "agents", agents=["ga"], budget=12, seeds=1, seed=5)
+    assert len(merge_records(merged, other)["sources"]) == 3
