@@ -1,21 +1,28 @@
 """Reference bests: the best value known for each task, and how it was found.
 
-Two methods, both run through the ordinary search loop (the ``random`` agent spends the
-budget, the environment scores every design), so a reference is computed exactly as a run is
-scored:
+Three methods, all run through the ordinary search loop (an agent spends the budget, the
+environment scores every design), so a reference is computed exactly as a run is scored:
 
 * ``exhaustive`` — every design of the space (the random walk enumerates a space of up to
   200,000 designs without repetition, so a budget equal to the space's size visits all);
-* ``random`` — ``designs`` random designs without repetition (the issue asks for ≥ 100,000
-  plus the best of long runs of every agent for spaces too large to enumerate; a smaller count
-  is recorded as such and marked ``provisional``).
+* ``random`` — ``designs`` random designs, drawn in chunks of ``chunk`` designs (chunk ``i``
+  seeded by ``SeedSequence([seed, i])``; one environment cache across the chunks of a process,
+  so no design is counted twice within it). The issue asks for ≥ 100,000 for spaces too large to
+  enumerate; a smaller count is recorded and marked ``provisional``;
+* ``agents`` — the best of long runs of agents (``agents`` × ``seeds`` runs of ``budget``
+  calls each), added to the task's existing record (``--method agents`` with ``--write``).
+
+Long computations are resumable: with a ``checkpoint`` file, the tally (designs, best, Pareto
+front) is written atomically after every chunk or agent run, and a restarted computation with
+the same parameters continues after the last completed unit, so a kill loses at most one unit.
 
 A record holds the reference value ``best`` (the best feasible reward; for a multi-objective
 task the hypervolume of the feasible Pareto front together with the baseline), the baseline's
-value ``baseline``, the best design, the method, the number of designs evaluated and, for
-multi-objective tasks, the reference point and the baseline's reward vector — everything the
-leaderboard needs without running a simulator. Records are stored per suite in
-``v<N>.refs.yaml`` (``archgym bench refs --task T --write``).
+value ``baseline``, the best design (or the front's reward vectors), the method
+(``random+agents`` when both contributed), the number of designs evaluated, per method a
+``sources`` entry, and, for multi-objective tasks, the reference point and the baseline's
+reward vector — everything the leaderboard needs without running a simulator. Records are
+stored per suite in ``v<N>.refs.yaml`` (``archgym bench refs --task T --write``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +40,7 @@ import numpy as np
 from archgym.bench.suite import Task
 from archgym.errors import ConfigError
 
-__all__ = ["PROVISIONAL_BELOW", "baseline_point", "compute_reference", "write_reference"]
+__all__ = ["PROVISIONAL_BELOW", "baseline_point", "compute_reference", "merge_records", "write_reference"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +48,9 @@ logger = logging.getLogger(__name__)
 PROVISIONAL_BELOW = 100_000
 #: largest space the exhaustive method enumerates
 EXHAUSTIVE_LIMIT = 200_000
+#: designs per resumable chunk of the random method
+CHUNK = 10_000
+METHODS = ("exhaustive", "random", "agents")
 
 
 def baseline_point(task: Task, env: Any) -> dict[str, Any]:
@@ -65,79 +76,251 @@ def baseline_point(task: Task, env: Any) -> dict[str, Any]:
     return out
 
 
+# -- tallies: what a set of evaluated designs contributes to a reference --------------------------
+
+def _empty_tally(base: dict[str, Any]) -> dict[str, Any]:
+    return {"designs": 0, "feasible_designs": 0, "best": base["value"], "best_design": base["design"],
+            "best_metrics": base["metrics"], "front": [base["vector"]] if base["vector"] is not None else None,
+            "units_done": 0}
+
+
+def _front(vectors: list[list[float]]) -> list[list[float]]:
+    from archgym.objective import pareto_front
+
+    pts = np.unique(np.asarray(vectors, dtype=np.float64), axis=0)
+    return pts[pareto_front(pts)].tolist()
+
+
+def _add(tally: dict[str, Any], history: Sequence[Any]) -> None:
+    """Add the unique calls of one search's ``history`` to ``tally`` (in place)."""
+    unique = [r for r in history if not r.cache_hit]
+    feasible = [r for r in unique if r.feasible]
+    tally["designs"] += len(unique)
+    tally["feasible_designs"] += len(feasible)
+    if tally["front"] is not None:
+        vecs = [list(r.score.vector) for r in feasible if r.score.vector is not None and np.all(np.isfinite(r.score.vector))]
+        tally["front"] = _front(tally["front"] + vecs)
+        return
+    best = max(feasible, key=lambda r: r.reward, default=None)
+    if best is not None and best.reward > tally["best"]:
+        tally.update(best=float(best.reward), best_design=best.design, best_metrics=best.metrics)
+
+
+def _finish(tally: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """The record fields of a tally: ``best`` (hypervolume of the front for multi-objective tasks)."""
+    from archgym.objective import hypervolume
+
+    out = {k: tally[k] for k in ("designs", "feasible_designs")}
+    if tally["front"] is not None:
+        front = np.asarray(tally["front"], dtype=np.float64)
+        out.update(best=hypervolume(front, np.asarray(base["ref_point"])), baseline_vector=base["vector"],
+                   ref_point=base["ref_point"], front_size=len(front), front=tally["front"])
+    else:
+        out.update(best=tally["best"], best_design=tally["best_design"], best_metrics=tally["best_metrics"])
+    return out
+
+
+# -- checkpoints ------------------------------------------------------------------------------------
+
+def _load_checkpoint(path: Path | None, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The tally of a checkpoint of the same computation, or ``None``.
+
+    A checkpoint matches when everything but the list of units is equal and the units it
+    completed are the first units of this computation — so a random search can be continued
+    with more designs (its chunks are a prefix of the longer search's) or stopped earlier.
+    """
+    if path is None or not path.is_file():
+        return None
+    data = json.loads(path.read_text())
+    old = data.get("params") or {}
+    done = int(data["tally"]["units_done"])
+    same = {k: v for k, v in old.items() if k != "units"} == {k: v for k, v in params.items() if k != "units"}
+    if not same or old.get("units", [])[:done] != params["units"][:done] or done > len(params["units"]):
+        raise ConfigError(f"checkpoint {path} belongs to another computation ({old}); "
+                          f"delete it or choose another --checkpoint for {params}")
+    logger.info("resuming reference from %s: %d units done", path, done)
+    return data["tally"]
+
+
+def _save_checkpoint(path: Path | None, params: dict[str, Any], tally: dict[str, Any]) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"params": params, "tally": tally}, default=_plain))
+    os.replace(tmp, path)
+
+
+def _plain(x: Any) -> Any:
+    """JSON form of numpy scalars (design values, metrics); anything else as text."""
+    return x.item() if isinstance(x, np.generic) else str(x)
+
+
+def _chunk_seed(seed: int, i: int) -> int:
+    return int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
+
+
 def compute_reference(
-    task: Task, method: str | None = None, designs: int = PROVISIONAL_BELOW, seed: int = 0, progress: bool = False
+    task: Task,
+    method: str | None = None,
+    designs: int = PROVISIONAL_BELOW,
+    seed: int = 0,
+    progress: bool = False,
+    *,
+    agents: Sequence[str] = (),
+    budget: int | None = None,
+    seeds: int = 1,
+    checkpoint: str | os.PathLike[str] | None = None,
+    chunk: int = CHUNK,
+    on_history: Any = None,
 ) -> dict[str, Any]:
     """Find the reference best of ``task``.
 
     Args:
         task: the task.
-        method: ``"exhaustive"`` or ``"random"`` (default: the task's ``ref_method``).
-        designs: random designs to evaluate (``random`` method).
-        seed: seed of the random designs.
+        method: ``"exhaustive"``, ``"random"`` or ``"agents"`` (default: the task's ``ref_method``).
+        designs: random designs to evaluate (``random``).
+        seed: seed of the random designs (``random``); first seed of the agent runs (``agents``).
         progress: show a progress bar.
+        agents: agent names (``agents``).
+        budget: unique calls per agent run (``agents``; default 10 × the task's budget).
+        seeds: runs per agent (``agents``).
+        checkpoint: a file where progress is kept after every chunk or agent run; an existing one
+            with the same parameters is resumed.
+        chunk: designs per chunk of the random method.
+        on_history: called with each unit's search history (e.g. to keep every reward of an
+            enumeration); not called for units restored from a checkpoint.
 
     Returns:
         The reference record (see the module docstring).
     """
     from archgym.agents import make_agent
-    from archgym.objective import hypervolume, pareto_front
 
     method = method or task.ref_method
-    if method not in ("exhaustive", "random"):
-        raise ConfigError(f"reference method {method!r} not allowed; allowed: exhaustive, random")
+    if method not in METHODS:
+        raise ConfigError(f"reference method {method!r} not allowed; allowed: {', '.join(METHODS)}")
     env = task.make_env()
     size = env.space.size
     if method == "exhaustive":
         if size is None or size > EXHAUSTIVE_LIMIT:
             raise ConfigError(f"task {task.id!r}: exhaustive search needs a finite space of at most "
                               f"{EXHAUSTIVE_LIMIT} designs, this one has {size or 'infinitely many'}; use --method random")
-        budget = size
+        units: list[tuple[str, int, int]] = [("random", seed, size)]
+    elif method == "random":
+        if designs < 1 or chunk < 1:
+            raise ConfigError(f"designs and chunk must be >= 1, got designs={designs}, chunk={chunk}")
+        total = designs if size is None else min(designs, size)
+        if size is not None and total == size:  # the whole space: one enumeration, no repeats
+            units = [("random", seed, size)]
+        else:
+            units = [("random", _chunk_seed(seed, i), min(chunk, total - i * chunk)) for i in range(-(-total // chunk))]
     else:
-        if designs < 1:
-            raise ConfigError(f"designs must be >= 1, got {designs}")
-        budget = designs if size is None else min(designs, size)
+        agents = list(agents)
+        if not agents or seeds < 1:
+            raise ConfigError(f"method agents needs at least one agent and seeds >= 1, got agents={agents}, seeds={seeds}")
+        budget = int(budget or 10 * task.budget)
+        if budget < 1:
+            raise ConfigError(f"budget must be >= 1, got {budget}")
+        for a in agents:
+            make_agent(a)  # unknown agent: ConfigError listing the agents
+        units = [(a, seed + s, budget) for a in agents for s in range(seeds)]
+    params = {"task": task.id, "objective": task.objective, "workload": task.workload, "method": method,
+              "units": [list(u) for u in units]}
     base = baseline_point(task, task.make_env())  # its own env: the search's cache starts empty
-    t0 = time.perf_counter()
+    ckpt = Path(checkpoint) if checkpoint else None
+    tally = _load_checkpoint(ckpt, params) or dict(_empty_tally(base), wall_s=0.0, by_agent={})
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=budget, desc=f"refs {task.id}", unit="design")
-    res = make_agent("random").search(env, budget, seed=seed, callback=(lambda rec, res: bar.update(0 if rec.cache_hit else 1)) if bar else None)
+        bar = tqdm(total=sum(u[2] for u in units), initial=sum(u[2] for u in units[: tally["units_done"]]),
+                   desc=f"refs {task.id}", unit="design")
+    for agent_name, unit_seed, calls in units[tally["units_done"]:]:
+        t0 = time.perf_counter()
+        run_env = env if agent_name == "random" and method != "agents" else task.make_env()  # agent runs: fresh cache
+        res = make_agent(agent_name).search(
+            run_env, calls, seed=unit_seed, callback=(lambda rec, res: bar.update(0 if rec.cache_hit else 1)) if bar else None)
+        _add(tally, res.history)
+        if on_history is not None:
+            on_history(res.history)
+        if method == "agents":
+            prev = tally["by_agent"].get(agent_name)
+            tally["by_agent"][agent_name] = float(res.best_reward) if prev is None else max(prev, float(res.best_reward))
+        tally["units_done"] += 1
+        tally["wall_s"] += time.perf_counter() - t0
+        _save_checkpoint(ckpt, params, tally)
     if bar is not None:
         bar.close()
-    unique = [r for r in res.history if not r.cache_hit]
-    feasible = [r for r in unique if r.feasible]
+    found = _finish(tally, base)
+    source: dict[str, Any] = {"method": method, "designs": found["designs"], "best": found["best"],
+                              "wall_s": round(tally["wall_s"], 1)}
+    if method == "agents":
+        source.update(agents=list(agents), budget=budget, seeds=seeds, first_seed=seed,
+                      best_by_agent=tally["by_agent"] if not task.multi_objective else None)
+    else:
+        source["seed"] = seed
     record: dict[str, Any] = {
         "baseline": base["value"],
         "method": method,
-        "designs": len(unique),
-        "feasible_designs": len(feasible),
+        **found,
         "space_size": size,
         "seed": seed,
-        "provisional": method == "random" and len(unique) < PROVISIONAL_BELOW and (size is None or len(unique) < size),
+        "provisional": method != "exhaustive" and found["designs"] < PROVISIONAL_BELOW and (size is None or found["designs"] < size),
         "simulator_version": env.simulator.version,
         "computed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "wall_s": round(time.perf_counter() - t0, 1),
+        "wall_s": round(tally["wall_s"], 1),
+        "sources": [source],
     }
-    if task.multi_objective:
-        pts = np.asarray([base["vector"]] + [list(r.score.vector) for r in feasible], dtype=np.float64)
-        mask = pareto_front(pts)
-        record.update(
-            best=hypervolume(pts[mask], np.asarray(base["ref_point"])), baseline_vector=base["vector"],
-            ref_point=base["ref_point"], front_size=int(mask.sum()),
-        )
-    else:
-        best = max(feasible, key=lambda r: r.reward, default=None)
-        if best is None or best.reward <= base["value"]:
-            record.update(best=base["value"], best_design=base["design"], best_metrics=base["metrics"])
-        else:
-            record.update(best=float(best.reward), best_design=best.design, best_metrics=best.metrics)
-    logger.info("reference of %s: %s over %d designs (%s)", task.id, record["best"], len(unique), method)
+    logger.info("reference of %s: %s over %d designs (%s)", task.id, record["best"], found["designs"], method)
     return record
 
 
+def merge_records(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """One record from two computations of the same task's reference (e.g. random + agents).
+
+    The best value is the better one (for multi-objective tasks the hypervolume of the union of
+    both fronts, so both records must hold their ``front``); designs add up; ``sources`` lists
+    both; ``provisional`` stays as the random search left it (agent runs do not make a large
+    random search).
+
+    Raises:
+        ConfigError: different baselines, a multi-objective record without its front, or ``new``
+        already merged into ``old``.
+    """
+    from archgym.objective import hypervolume
+
+    if not np.isclose(old["baseline"], new["baseline"], rtol=1e-9, atol=0):
+        raise ConfigError(f"cannot merge references with different baselines ({old['baseline']} and {new['baseline']}): "
+                          "the task or simulator changed; recompute the reference")
+    out = dict(old)
+    old_sources = old.get("sources") or [{k: old.get(k) for k in ("method", "designs", "best", "seed", "wall_s")}]
+    same = ("method", "agents", "budget", "seeds", "first_seed", "seed", "designs")
+    for src in new.get("sources") or []:
+        if any(all(s.get(k) == src.get(k) for k in same) for s in old_sources):
+            raise ConfigError(f"this computation ({src['method']}, {src.get('agents') or ''} {src['designs']} designs, "
+                              "same seeds) is already part of the record; merging it again would count it twice")
+    out["sources"] = list(old_sources) + list(new.get("sources") or [])
+    methods = []
+    for s in out["sources"]:
+        if s["method"] not in methods:
+            methods.append(s["method"])
+    out["method"] = "+".join(methods)
+    out["designs"] = int(old["designs"]) + int(new["designs"])
+    out["feasible_designs"] = int(old.get("feasible_designs", 0)) + int(new.get("feasible_designs", 0))
+    out["wall_s"] = round(float(old.get("wall_s", 0)) + float(new.get("wall_s", 0)), 1)
+    out["computed"] = new["computed"]
+    searched = sum(int(s["designs"]) for s in out["sources"] if s["method"] in ("random", "exhaustive"))
+    size = old.get("space_size")
+    out["provisional"] = "exhaustive" not in methods and searched < PROVISIONAL_BELOW and (size is None or searched < size)
+    if "front" in old or "front" in new:
+        if "front" not in old or "front" not in new:
+            raise ConfigError("a multi-objective reference can only be merged when both records hold their Pareto "
+                              "'front'; recompute the older one")
+        front = _front(list(old["front"]) + list(new["front"]))
+        out.update(front=front, front_size=len(front), best=hypervolume(np.asarray(front), np.asarray(old["ref_point"])))
+    elif new["best"] > old["best"]:
+        out.update(best=new["best"], best_design=new["best_design"], best_metrics=new["best_metrics"])
+    return out
 _REFS_HEADER = (
     "# Reference bests of the suite's tasks, written by `archgym bench refs --task T --write`.\n"
     "# best: the best value known (reward, or hypervolume for multi-objective tasks); baseline: the\n"
@@ -160,7 +343,7 @@ def write_reference(path: str | os.PathLike[str], suite_version: int, task_id: s
     data.setdefault("tasks", {})[task_id] = record
     data["tasks"] = dict(sorted(data["tasks"].items()))
     tmp = path.with_name(path.name + ".tmp")
-    data = json.loads(json.dumps(data, default=str))  # plain types only
+    data = json.loads(json.dumps(data, default=_plain))  # plain types only
     if path.suffix == ".json":
         tmp.write_text(json.dumps(data, indent=1) + "\n")
     else:

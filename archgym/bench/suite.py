@@ -21,7 +21,7 @@ import yaml
 
 from archgym.errors import ArchGymError, ConfigError, did_you_mean
 
-__all__ = ["Suite", "Task", "check_task", "list_suites", "load_suite", "read_refs", "suite_path"]
+__all__ = ["Suite", "Task", "check_task", "latest_suite", "list_suites", "load_suite", "read_refs", "suite_path"]
 
 SUITES_DIR = Path(__file__).parent / "suites"
 _TASK_KEYS = {"id", "env", "workload", "objective", "budget", "ref_method", "note", "simulator_kwargs"}
@@ -115,8 +115,14 @@ def read_refs(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def list_suites() -> list[str]:
-    """Names of the suites that ship with the package (``v1``, ...)."""
-    return sorted(p.stem for p in SUITES_DIR.glob("v*.yaml"))
+    """Names of the suites that ship with the package (``v1``, ``v2``, ...), oldest first."""
+    stems = [p.stem for p in SUITES_DIR.glob("v*.yaml") if not p.stem.endswith(".refs") and p.stem[1:].isdigit()]
+    return sorted(stems, key=lambda s: int(s[1:]))
+
+
+def latest_suite() -> str:
+    """The newest shipped suite (``archgym bench``'s default)."""
+    return list_suites()[-1]
 
 
 def suite_path(name: str | os.PathLike[str]) -> Path:
@@ -165,8 +171,8 @@ def _task(i: int, raw: Any, by_id: Mapping[str, str]) -> Task:
     )
 
 
-def load_suite(name: str | os.PathLike[str] = "v1", check: bool = True) -> Suite:
-    """Load and validate a suite (``"v1"`` or a path to a suite YAML file).
+def load_suite(name: str | os.PathLike[str] | None = None, check: bool = True) -> Suite:
+    """Load and validate a suite (``"v2"``, a path to a suite YAML file, or ``None``: the newest).
 
     Args:
         name: a shipped suite's name or a file.
@@ -175,7 +181,7 @@ def load_suite(name: str | os.PathLike[str] = "v1", check: bool = True) -> Suite
     """
     from archgym.envs import env_ids
 
-    path = suite_path(name)
+    path = suite_path(latest_suite() if name is None else name)
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from archgym.commands.common import example_parser, print_json
@@ -21,20 +22,28 @@ def add_parser(sub: Any) -> None:
     bsub = p.add_subparsers(dest="bench_command", metavar="SUBCOMMAND", required=True)
 
     t = example_parser(bsub, "tasks", "list a suite's tasks and their references", "archgym bench tasks --suite v1")
-    t.add_argument("--suite", default="v1", help="suite name (v1) or YAML file")
+    t.add_argument("--suite", default=None, help="suite name (v1, v2; default: the newest) or YAML file")
     t.add_argument("--json", action="store_true", help="print JSON")
     t.set_defaults(func=run_tasks)
 
     r = example_parser(
         bsub, "refs", "recompute a task's reference best", "archgym bench refs --task dnnmap-resnet18-conv2-latency --write",
         "Exhaustive enumeration where the task says so (small spaces), otherwise a random search of\n"
-        "--designs designs. Prints the record; --write stores it in the suite's refs file.",
+        "--designs designs; --method agents adds the best of long agent runs (--agents ga,aco\n"
+        "--budget N --seeds K) to the task's stored record. Progress is checkpointed after every\n"
+        "chunk or agent run (default under $ARCHGYM_CACHE_DIR/bench-refs/), so the same command\n"
+        "after a kill resumes. Prints the record; --write stores it in the suite's refs file.",
     )
-    r.add_argument("--suite", default="v1", help="suite name (v1) or YAML file")
+    r.add_argument("--suite", default=None, help="suite name (v1, v2; default: the newest) or YAML file")
     r.add_argument("--task", required=True, help="task id (see `archgym bench tasks`)")
-    r.add_argument("--method", choices=("exhaustive", "random"), help="override the task's ref_method")
+    r.add_argument("--method", choices=("exhaustive", "random", "agents"), help="override the task's ref_method")
     r.add_argument("--designs", type=int, default=100_000, help="random designs (random method)")
-    r.add_argument("--seed", type=int, default=0, help="seed of the random designs")
+    r.add_argument("--seed", type=int, default=0, help="seed of the random designs; first seed of the agent runs")
+    r.add_argument("--agents", help="comma-separated agents (agents method)")
+    r.add_argument("--budget", type=int, help="calls per agent run (agents method; default 10 x the task's budget)")
+    r.add_argument("--seeds", type=int, default=1, help="runs per agent (agents method)")
+    r.add_argument("--chunk", type=int, default=10_000, help="designs per checkpointed chunk (random method)")
+    r.add_argument("--checkpoint", help="progress file (default: under the cache dir; 'none' for none)")
     r.add_argument("--write", nargs="?", const="", default=None, metavar="PATH",
                    help="store the record (default path: the suite's v<N>.refs.yaml)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -46,7 +55,7 @@ def add_parser(sub: Any) -> None:
         "One sweep per task in OUT/tasks/<task>/ (every call logged to its dataset). After a kill, the\n"
         "same command with --resume finishes the run without losing or repeating a row.",
     )
-    b.add_argument("--suite", default="v1", help="suite name (v1) or YAML file")
+    b.add_argument("--suite", default=None, help="suite name (v1, v2; default: the newest) or YAML file")
     b.add_argument("--agents", required=True, help="comma-separated agent names (default hyper-parameters)")
     b.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per agent and task")
     b.add_argument("--out", "-o", required=True, help="benchmark folder (new, or the run's own with --resume)")
@@ -96,10 +105,26 @@ def run_refs(args: argparse.Namespace) -> int:
 
     suite = load_suite(args.suite, check=False)
     task = suite.task(args.task)
-    record = compute_reference(task, args.method, designs=args.designs, seed=args.seed, progress=not args.no_progress)
+    method = args.method or task.ref_method
+    ckpt = args.checkpoint
+    if ckpt is None:
+        from archgym.baseline_cache import cache_dir
+
+        what = method if method != "agents" else f"agents-{'+'.join(_names(args.agents))}-b{args.budget}-k{args.seeds}"
+        ckpt = cache_dir() / "bench-refs" / f"v{suite.version}-{task.id}-{what}-s{args.seed}.json"
+    record = compute_reference(task, method, designs=args.designs, seed=args.seed, progress=not args.no_progress,
+                               agents=_names(args.agents), budget=args.budget, seeds=args.seeds,
+                               checkpoint=None if str(ckpt) == "none" else ckpt, chunk=args.chunk)
+    path = (args.write or suite.refs_path) if args.write is not None else None
+    if method == "agents":
+        from archgym.bench.refs import merge_records
+        from archgym.bench.suite import read_refs
+
+        old = (read_refs(path).get("tasks", {}) if path and Path(path).is_file() else suite.refs()).get(task.id)
+        if old is not None:
+            record = merge_records(old, record)
     print_json({task.id: record})
-    if args.write is not None:
-        path = args.write or suite.refs_path
+    if path is not None:
         write_reference(path, suite.version, task.id, record)
         print(f"# written to {path}")
     return 0
@@ -123,8 +148,6 @@ def run_run(args: argparse.Namespace) -> int:
 
 
 def run_leaderboard(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from archgym.bench.leaderboard import build_leaderboard, write_leaderboard
 
     lb = build_leaderboard(args.dir, refs=args.refs, baseline_agent=args.baseline_agent, alpha=args.alpha)

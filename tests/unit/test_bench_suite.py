@@ -102,3 +102,37 @@ def test_infeasible_baseline_is_refused(tmp_path):
     p.write_text(SUITE.replace('["<=", 4.0]', '["<=", 0.5]'))
     with pytest.raises(ConfigError, match="baseline design is infeasible"):
         compute_reference(load_suite(p).task("tiny-cost-area"))
+
+
+def test_v2_keeps_v1s_coverage_and_replaces_the_solved_dnnmapping_tasks():
+    v1, v2 = load_suite("v1", check=False), load_suite("v2", check=False)
+    assert v2.version == 2 and len(v2.tasks) == len(v1.tasks)
+    assert {t.env for t in v2.tasks} == {t.env for t in v1.tasks}
+    assert {t.workload for t in v2.tasks if t.env == "archgym/DRAM-v0"} == {"stream", "random", "cloud-1", "cloud-2"}
+    assert len({t.workload for t in v2.tasks if t.env == "archgym/DNNMapping-v0" and not t.multi_objective}) == 3
+    for env in {t.env for t in v2.tasks} - {"archgym/ScaleSim-v0"}:
+        assert any(t.multi_objective for t in v2.tasks if t.env == env), env
+    ids = {t.id for t in v2.tasks}
+    assert not ids & {"dnnmap-resnet18-conv2-latency", "dnnmap-bert-ffn1-latency", "dnnmap-resnet50-conv3-mo"}
+    assert {"dnnmap-resnet18-conv2-energy", "dnnmap-bert-ffn1-energy", "dnnmap-vgg16-conv3-mo"} <= ids
+    # a kept task is unchanged (but for its note), so its v1 reference stays valid
+    def problem(t):
+        return {k: v for k, v in t.to_json().items() if k != "note"}
+
+    for t in v2.tasks:
+        if t.id in {u.id for u in v1.tasks}:
+            assert problem(t) == problem(v1.task(t.id)), t.id
+
+
+def test_v2_references_are_of_the_current_simulators():
+    from archgym.sweep.trainable import cached_simulator
+
+    suite = load_suite("v2", check=False)
+    refs = suite.refs()
+    fast = [t for t in suite.tasks if t.env not in ("archgym/QNetSched-v0", "archgym/ScaleSim-v0")]
+    assert {t.id for t in fast} <= set(refs)  # every family that can afford a search has one
+    for t in fast:
+        rec = refs[t.id]
+        assert str(rec["simulator_version"]) == str(cached_simulator(t.simulator, {}).version), t.id
+        assert rec["best"] >= rec["baseline"] and (rec["method"] != "exhaustive" or rec["designs"] == rec["space_size"])
+        assert rec["provisional"] == (rec["method"] != "exhaustive" and rec["designs"] < 100_000), t.id

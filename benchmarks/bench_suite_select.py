@@ -1,0 +1,152 @@
+"""Suite selection check: does random search reach a task's reference at the task's budget?
+
+For each task (of a suite, or the candidate replacements in ``benchmarks/suite_v2/candidates.yaml``)
+it runs the ``random`` agent at the task's budget for ``--seeds`` seeds and prints the share of
+seeds that get within 1 % of the reference best (rule R1: a task is kept if that is <= 50 %)
+and random's median final normalised regret. The reference is the one stored with the suite,
+or, with ``--enumerate``, an exhaustive enumeration of a small space (every reward is kept, so
+the exact probability that random search of B designs reaches 1 % is printed as well:
+``1 - C(N - k, B) / C(N, B)``, k designs within 1 %). Enumerated references can be written to
+a refs file (``--write-refs``).
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_suite_select.py --suite v1 --tasks dnnmap-vgg16-conv3-energy
+    .venv/bin/python benchmarks/bench_suite_select.py --candidates benchmarks/suite_v2/candidates.yaml \\
+        --enumerate --write-refs out/candidates.refs.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+
+from archgym.agents import make_agent  # noqa: E402
+from archgym.bench.metrics import Reference, hv_curve, run_metrics, value_curve  # noqa: E402
+from archgym.bench.refs import baseline_point, compute_reference, write_reference  # noqa: E402
+from archgym.bench.suite import Task, _task, load_suite  # noqa: E402
+from archgym.envs import env_ids  # noqa: E402
+
+
+def p_reach(n: int, k: int, b: int) -> float:
+    """Probability that ``b`` designs drawn without repetition from ``n`` include one of ``k``."""
+    if k == 0:
+        return 0.0
+    if b > n - k:
+        return 1.0
+    # C(n-k, b) / C(n, b) = prod_{i<b} (n-k-i)/(n-i)
+    log_miss = sum(math.log((n - k - i) / (n - i)) for i in range(b))
+    return 1.0 - math.exp(log_miss)
+
+
+def random_runs(task: Task, ref: Reference, base: dict, seeds: int) -> list[dict]:
+    out = []
+    for seed in range(seeds):
+        res = make_agent("random").search(task.make_env(), task.budget, seed=seed)
+        unique = [r for r in res.history if not r.cache_hit]
+        if task.multi_objective:
+            curve = hv_curve([r.score.vector for r in unique], [r.feasible for r in unique], base["vector"], base["ref_point"])
+        else:
+            curve = value_curve([r.reward for r in unique], [r.feasible for r in unique], base["value"])
+        out.append(run_metrics(curve, ref, task.budget, task.multi_objective))
+    return out
+
+
+def _same_problem(task: Task) -> str:
+    """A reference belongs to (env, workload, objective), not to a budget or an id."""
+    return json.dumps([task.env, task.workload, task.objective, task.simulator_kwargs], sort_keys=True)
+
+
+def shipped_refs() -> dict[str, dict]:
+    """Every shipped suite's references, keyed by :func:`_same_problem` (newest suite wins)."""
+    from archgym.bench.suite import list_suites
+
+    out = {}
+    for name in list_suites():
+        suite = load_suite(name, check=False)
+        for task_id, rec in suite.refs().items():
+            out[_same_problem(suite.task(task_id))] = rec
+    return out
+
+
+def check(task: Task, record: dict | None, seeds: int, enumerate_space: bool, refs_out: Path | None,
+          random_ref: int = 0) -> dict:
+    t0 = time.perf_counter()
+    row: dict = {"task": task.id, "budget": task.budget}
+    if record is None and not enumerate_space and random_ref > 0:
+        record = compute_reference(task, "random", designs=random_ref, chunk=1000)
+        if refs_out is not None:
+            write_reference(refs_out, 0, task.id, record)
+    if enumerate_space:
+        rewards: list[float] = []
+
+        def keep(history):
+            rewards.extend(r.reward if r.feasible else -np.inf for r in history if not r.cache_hit)
+
+        record = compute_reference(task, "exhaustive", on_history=keep)
+        if refs_out is not None:
+            write_reference(refs_out, 0, task.id, record)
+        if not task.multi_objective:
+            r = np.asarray(rewards)
+            k = int(np.sum(record["best"] - r <= 0.01 * abs(record["best"])))
+            row.update(space=len(r), within_1pct=k, p_reach_exact=p_reach(len(r), k, task.budget))
+    if record is None:
+        row["error"] = "no reference"
+        return row
+    base = baseline_point(task, task.make_env())
+    ref = Reference(max(record["best"], base["value"]), base["value"])
+    runs = random_runs(task, ref, base, seeds)
+    reached = sum(m["calls_to_1pct"] is not None for m in runs)
+    row.update(reference=record["best"], ref_method=record["method"], ref_designs=record["designs"],
+               provisional=bool(record.get("provisional")), random_reached_1pct=f"{reached}/{seeds}",
+               kept=reached <= seeds // 2, random_median_regret=statistics.median(m["regret@100"] for m in runs),
+               wall_s=round(time.perf_counter() - t0, 1))
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--suite", help="suite whose tasks to check (default: the newest)")
+    ap.add_argument("--tasks", help="comma-separated task ids of the suite")
+    ap.add_argument("--candidates", help="candidates YAML (replacements: {task: [task dicts]})")
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--enumerate", action="store_true", help="enumerate small spaces for the reference")
+    ap.add_argument("--write-refs", help="refs file for enumerated references")
+    ap.add_argument("--random-ref", type=int, default=0, help="without a stored reference: a random search of N designs")
+    ap.add_argument("--jsonl", help="append each row to this file")
+    args = ap.parse_args(argv)
+    if args.candidates:
+        by_id = {v: k for k, v in env_ids().items()}
+        raw = yaml.safe_load(Path(args.candidates).read_text())["replacements"]
+        tasks = [_task(i, c, by_id) for cands in raw.values() for i, c in enumerate(cands)]
+        known = shipped_refs()
+        refs = {t.id: known[_same_problem(t)] for t in tasks if _same_problem(t) in known}
+    else:
+        suite = load_suite(args.suite, check=False)
+        tasks = [suite.task(t) for t in args.tasks.split(",")] if args.tasks else list(suite.tasks)
+        refs = suite.refs()
+    if args.tasks and args.candidates:
+        tasks = [t for t in tasks if t.id in args.tasks.split(",")]
+    for t in tasks:
+        row = check(t, refs.get(t.id), args.seeds, args.enumerate, Path(args.write_refs) if args.write_refs else None,
+                    args.random_ref)
+        print(json.dumps(row), flush=True)
+        if args.jsonl:
+            with open(args.jsonl, "a") as f:
+                f.write(json.dumps(row) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
