@@ -9,13 +9,14 @@
 | ``ppo``, ``a2c``, ``dqn`` | reinforcement learning (Stable-Baselines3) | ``archgym.agents.rl`` |
 | ``optuna-tpe``, ``optuna-cmaes``, ``optuna-nsga2``, ``optuna-gp`` | Optuna samplers (optional extra) | ``archgym.agents.baselines`` |
 | ``nevergrad-ngopt``, ``nevergrad-oneplusone``, ``nevergrad-de`` | Nevergrad optimisers (optional extra) | ``archgym.agents.baselines`` |
+| ``mf-sh`` | multi-fidelity successive halving / Hyperband screener | ``archgym.agents.screener`` |
 
 The torch-based agents (``bo``, ``ppo``, ``a2c``, ``dqn``) and the baseline adapters are
 registered lazily, so ``import archgym.agents`` imports neither torch, Optuna nor Nevergrad.
 """
 
 from archgym.agents.ant_colony import AntColony
-from archgym.agents.base import Agent, HyperParameter, SearchResult
+from archgym.agents.base import Agent, HyperParameter, MultiFidelityAgent, SearchResult
 from archgym.agents.genetic import GeneticAlgorithm
 from archgym.agents.random_walk import RandomWalk
 from archgym.agents.registry import agent_class, list_agents, make_agent, register_agent
@@ -25,6 +26,7 @@ __all__ = [
     "AntColony",
     "GeneticAlgorithm",
     "HyperParameter",
+    "MultiFidelityAgent",
     "RandomWalk",
     "SearchResult",
     "agent_class",
@@ -37,6 +39,7 @@ register_agent("random", RandomWalk)
 register_agent("ga", GeneticAlgorithm)
 register_agent("aco", AntColony)
 register_agent("bo", "archgym.agents.bo.agent:BayesianOptimisation")
+register_agent("mf-sh", "archgym.agents.screener:SuccessiveHalving")
 register_agent("ppo", "archgym.agents.rl:PPOAgent")
 register_agent("a2c", "archgym.agents.rl:A2CAgent")
 register_agent("dqn", "archgym.agents.rl:DQNAgent")

@@ -1,8 +1,17 @@
 """The agent interface: ``ask()`` / ``tell()`` behind a common ``search()`` loop.
 
 An agent proposes designs (``ask``), is told their outcomes (``tell``), and ``search`` drives
-the two against an environment until ``budget`` *unique simulator calls* have been spent —
-the same count for every agent (cache hits are free, logged, and do not count).
+the two against an environment until ``budget`` is spent: an int counts *unique simulator
+calls* — the same count for every agent (cache hits are free, logged, and do not count) — and a
+:class:`~archgym.fidelity.Budget` limits calls per fidelity tier and/or total cost units.
+
+An agent sees the environment only through its public API: ``env.step``/``env.reset``, the
+``info`` of each step (``record``, ``fidelity``, ``cost``, ``cache_hit``) and
+``env.unwrapped.space`` / ``.objective`` / ``.tiers``. It never touches ``env.evaluator`` or the
+dataset writer: whoever runs the agent (``run_search``, the sweep trainable, the bench run)
+sets the dataset's run context. :class:`MultiFidelityAgent` proposes (design, tier) pairs on a
+:class:`~archgym.envs.multifidelity.MultiFidelityEnv`; a plain agent there proposes at the top
+tier.
 
 Subclasses declare their hyper-parameters as :class:`HyperParameter` entries (documented,
 typed, with defaults and ranges) and implement the protected hooks:
@@ -30,9 +39,10 @@ import numpy as np
 from archgym.agents.seeding import agent_rng
 from archgym.envs.evaluator import EvalRecord
 from archgym.errors import ConfigError, did_you_mean
+from archgym.fidelity import Budget, CostLedger, Tier, tier_index
 from archgym.space import Design, ParameterSpace
 
-__all__ = ["Agent", "HyperParameter", "SearchResult", "unwrap_design_env"]
+__all__ = ["Agent", "HyperParameter", "MultiFidelityAgent", "SearchResult", "unwrap_design_env"]
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +135,19 @@ class SearchResult:
         best_so_far: best reward after each unique simulator call, shape ``(calls,)``.
         pareto_designs, pareto_vectors: non-dominated designs for multi-objective searches.
         calls: unique simulator calls spent; ``wall_s`` the search's wall time.
+        ledger: :meth:`~archgym.fidelity.CostLedger.as_dict` of this search (calls, cost units,
+            simulator seconds per tier and in total).
+        verified_curve: ``(cumulative cost units, best top-tier reward)`` after each unique call
+            (``-inf`` before the first top-tier call).
+
+    On a multi-fidelity environment ``best_*`` and ``best_so_far`` are about the top tier (the
+    verified value); ``best_*`` fall back to the highest tier evaluated when the top tier never was.
     """
 
     agent: str
     params: dict[str, Any]
     seed: int
-    budget: int
+    budget: Any
     history: list[EvalRecord] = field(default_factory=list)
     best_design: Design | None = None
     best_metrics: dict[str, float] | None = None
@@ -140,6 +157,8 @@ class SearchResult:
     pareto_vectors: list[tuple[float, ...]] = field(default_factory=list)
     calls: int = 0
     wall_s: float = 0.0
+    ledger: dict[str, Any] = field(default_factory=dict)
+    verified_curve: list[tuple[float, float]] = field(default_factory=list)
 
     def calls_to_reach(self, reward: float) -> int | None:
         """Unique calls needed to reach ``reward`` (``None`` if never reached)."""
@@ -161,6 +180,8 @@ class SearchResult:
             "best_so_far": self.best_so_far.tolist(),
             "pareto_designs": self.pareto_designs,
             "pareto_vectors": [list(v) for v in self.pareto_vectors],
+            "ledger": self.ledger,
+            "verified_curve": [[c, r if np.isfinite(r) else None] for c, r in self.verified_curve],
         }
 
     def to_json(self) -> str:
@@ -170,10 +191,11 @@ class SearchResult:
 def unwrap_design_env(env: Any) -> Any:
     """The :class:`~archgym.envs.DesignEnv` below any Gymnasium wrappers."""
     from archgym.envs import DesignEnv
+    from archgym.envs.multifidelity import MultiFidelityEnv
 
     base = getattr(env, "unwrapped", env)
-    if not isinstance(base, DesignEnv):
-        raise ConfigError(f"agents search ArchGym DesignEnv environments, got {type(base).__name__}")
+    if not isinstance(base, (DesignEnv, MultiFidelityEnv)):
+        raise ConfigError(f"agents search ArchGym DesignEnv or MultiFidelityEnv environments, got {type(base).__name__}")
     return base
 
 
@@ -200,15 +222,19 @@ class Agent(ABC):
         self.space: ParameterSpace | None = None
         self.rng: np.random.Generator = np.random.default_rng(0)
         self.n_objectives = 1
+        self.tiers: list[Tier] = []
+        self.budget: Budget | None = None
 
     # -- ask / tell -------------------------------------------------------------------
-    def setup(self, space: ParameterSpace, rng: np.random.Generator, n_objectives: int = 1) -> None:
-        """Start a new search over ``space``."""
+    def setup(self, space: ParameterSpace, rng: np.random.Generator, n_objectives: int = 1, tiers: Sequence[Tier] = ()) -> None:
+        """Start a new search over ``space`` (on the fidelity ``tiers``, cheap to expensive)."""
         self.space, self.rng, self.n_objectives = space, rng, n_objectives
+        self.tiers = list(tiers)
         self._setup(space, rng)
 
     def ask(self, n: int = 1) -> list[Design]:
-        """Up to ``n`` design proposals (at least one)."""
+        """Up to ``n`` design proposals (at least one; a :class:`MultiFidelityAgent` gives
+        ``(design, tier index)`` pairs and may give none when it has nothing left to try)."""
         if self.space is None:
             raise RuntimeError("call setup() (or search()) before ask()")
         return self._propose(max(1, int(n)))
@@ -231,53 +257,52 @@ class Agent(ABC):
     def search(
         self,
         env: Any,
-        budget: int,
+        budget: Budget | int,
         seed: int = 0,
         callback: Callable[[EvalRecord, SearchResult], None] | None = None,
     ) -> SearchResult:
-        """Search ``env`` until ``budget`` unique simulator calls are spent.
+        """Search ``env`` until ``budget`` is spent.
 
         Args:
-            env: an ArchGym environment (``gymnasium.make("archgym/...")`` or a DesignEnv).
-            budget: unique simulator calls to spend (>= 1).
+            env: an ArchGym environment (``gymnasium.make("archgym/...")``, a DesignEnv or a
+                MultiFidelityEnv, on which this agent proposes at the top tier).
+            budget: unique simulator calls (an int >= 1, at the top tier) or a
+                :class:`~archgym.fidelity.Budget`.
             seed: seeds every random choice of the agent.
             callback: called with each evaluation record and the running result.
         """
         base, tracker = self._start_search(env, budget, seed, callback)
-        budget = tracker.budget
+        top = len(tracker.tiers) - 1
         stall = 0
         space_size = base.space.size
-        while tracker.calls < budget and stall < MAX_STALL:
-            if space_size is not None and base.unique_calls >= space_size:
+        while tracker.allows(top) and stall < MAX_STALL:
+            if space_size is not None and tracker.ledger.calls[tracker.tiers[top].name] >= space_size:
                 break
             proposals = self.ask(self.batch_size())
             records = []
             for design in proposals:
-                if tracker.calls >= budget:
+                if not tracker.allows(top):
                     break
-                _, _, _, truncated, info = env.step(base.space.encode_action(design))
-                rec = tracker.record(info)
+                rec = tracker.step(env, design, top)
                 records.append(rec)
                 stall = stall + 1 if rec.cache_hit else 0
-                if truncated:
-                    env.reset()
             self.tell(records)
         return tracker.finish()
 
-    def _start_search(self, env: Any, budget: int, seed: int, callback: Any) -> tuple[Any, _Tracker]:
-        """Common start of every search: check the budget, reset and seed, tag the dataset.
+    def _start_search(self, env: Any, budget: Budget | int, seed: int, callback: Any) -> tuple[Any, _Tracker]:
+        """Common start of every search: check the budget, reset and seed, set up the agent.
 
-        Returns the unwrapped DesignEnv and the tracker that counts unique simulator calls.
+        Returns the unwrapped environment and the tracker that accounts the budget.
         """
-        if int(budget) != budget or budget < 1:
-            raise ConfigError(f"budget must be an integer >= 1, got {budget!r}")
+        budget_spec = Budget.coerce(budget)
         base = unwrap_design_env(env)
+        tiers = list(base.tiers)
+        budget_spec.check(tiers)
         env.reset(seed=seed)
-        writer = base.evaluator.writer
-        if writer is not None and not writer.agent:
-            writer.set_context(agent=self.name, agent_params=self.params, seed=seed)
-        self.setup(base.space, agent_rng(seed, self.name), base.objective.n_objectives)  # own stream per agent
-        self._tracker = _Tracker(self, base, int(budget), seed, callback)
+        self.budget = budget_spec  # what the search may spend (an agent may size its batches to it)
+        self.setup(base.space, agent_rng(seed, self.name), base.objective.n_objectives, tiers)  # own stream per agent
+        shown = budget if not isinstance(budget, Budget) else budget_spec.as_dict()
+        self._tracker = _Tracker(self, base, budget_spec, shown, seed, callback, tiers)
         return base, self._tracker
 
     def partial_result(self) -> SearchResult | None:
@@ -297,43 +322,120 @@ class Agent(ABC):
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.params.items())})"
 
 
-class _Tracker:
-    """Builds a :class:`SearchResult` from evaluation records as a search proceeds."""
+class MultiFidelityAgent(Agent):
+    """Base class of agents that choose the fidelity tier of every call.
 
-    def __init__(self, agent: Agent, env: Any, budget: int, seed: int, callback: Callable | None):
+    ``_propose(n)`` returns ``[(design, tier index), ...]``; ``_observe(records)`` gets records
+    with ``.fidelity`` (tier name) and ``.cost``; ``self.tiers`` lists the environment's tiers
+    (``name``, ``unit_cost``) cheap to expensive. ``search`` stops at the first proposal the
+    budget cannot afford.
+    """
+
+    @abstractmethod
+    def _propose(self, n: int) -> list[tuple[Design, int]]:  # type: ignore[override]
+        """Hook: up to ``n`` ``(design, tier index)`` proposals."""
+
+    def search(
+        self,
+        env: Any,
+        budget: Budget | int,
+        seed: int = 0,
+        callback: Callable[[EvalRecord, SearchResult], None] | None = None,
+    ) -> SearchResult:
+        """Search ``env`` (single- or multi-fidelity) until ``budget`` is spent (see :meth:`Agent.search`)."""
+        _, tracker = self._start_search(env, budget, seed, callback)
+        stall = 0
+        stop = False
+        while not stop and not tracker.done() and stall < MAX_STALL:
+            records = []
+            proposals = self.ask(self.batch_size())
+            if not proposals:  # the agent has nothing left to propose
+                break
+            for design, t in proposals:
+                t = tier_index(self.tiers, t)
+                if not tracker.allows(t):
+                    stop = True
+                    break
+                rec = tracker.step(env, design, t)
+                records.append(rec)
+                stall = stall + 1 if rec.cache_hit else 0
+            self.tell(records)
+        return tracker.finish()
+
+
+class _Tracker:
+    """Builds a :class:`SearchResult` from the ``info`` of each step as a search proceeds."""
+
+    def __init__(self, agent: Agent, env: Any, budget: Budget, shown: Any, seed: int, callback: Callable | None,
+                 tiers: Sequence[Tier]):
         self.env = env
         self.budget = budget
-        self.start_calls = env.unique_calls
-        self.result = SearchResult(agent.name, dict(agent.params), seed, budget)
+        self.tiers = list(tiers)
+        self.top = self.tiers[-1].name
+        self.multi = not hasattr(env, "evaluator")  # a MultiFidelityEnv takes {"design", "fidelity"} actions
+        self.ledger = CostLedger(self.tiers)
+        self.result = SearchResult(agent.name, dict(agent.params), seed, shown)
         self.callback = callback
         self.curve: list[float] = []
-        self.best_feasible = False
+        self.verified: list[tuple[float, float]] = []
+        self._best: dict[str, tuple[bool, float, EvalRecord]] = {}  # tier -> (feasible, reward, record)
         self.t0 = time.perf_counter()
         self._vectors: list[tuple[float, ...]] = []
         self._vector_designs: list[Design] = []
 
     @property
     def calls(self) -> int:
-        return self.env.unique_calls - self.start_calls
+        """Unique simulator calls of this search (every tier)."""
+        return self.ledger.total_calls
+
+    def done(self) -> bool:
+        return self.budget.exhausted(self.ledger, self.top)
+
+    def allows(self, tier: int) -> bool:
+        return self.budget.allows(self.ledger, self.tiers[tier], self.top)
+
+    def step(self, env: Any, design: Design, tier: int) -> EvalRecord:
+        """One ``env.step`` with ``design`` at ``tier``; records its info (resets on truncation)."""
+        action = self.env.space.encode_action(design)
+        if self.multi:
+            action = {"design": action, "fidelity": tier}
+        _, _, _, truncated, info = env.step(action)
+        rec = self.record(info)
+        if truncated:
+            env.reset()
+        return rec
+
+    def _top_reward(self) -> float:
+        best = self._best.get(self.top)
+        return best[1] if best is not None else float("-inf")
 
     def record(self, info: Mapping[str, Any]) -> EvalRecord:
-        rec: EvalRecord = self.env.evaluator.last_record
+        rec: EvalRecord = info["record"]
+        tier = str(info["fidelity"])
+        self.ledger.add(tier, float(info["cost"]), rec.sim_wall_s, bool(info["cache_hit"]))
         res = self.result
         res.history.append(rec)
-        better = (rec.feasible and not self.best_feasible) or (
-            rec.feasible == self.best_feasible and rec.reward > res.best_reward
-        )
-        if better:
-            res.best_reward, res.best_design, res.best_metrics = rec.reward, rec.design, rec.metrics
-            self.best_feasible = rec.feasible
-        if not rec.cache_hit:
-            self.curve.append(res.best_reward)
-            if rec.score.vector is not None and rec.feasible:
+        old = self._best.get(tier)
+        if old is None or (rec.feasible and not old[0]) or (rec.feasible == old[0] and rec.reward > old[1]):
+            self._best[tier] = (rec.feasible, rec.reward, rec)
+        self._set_best()
+        if not info["cache_hit"]:
+            self.curve.append(self._top_reward())
+            self.verified.append((self.ledger.total_cost, self._top_reward()))
+            if tier == self.top and rec.score.vector is not None and rec.feasible:
                 self._vectors.append(rec.score.vector)
                 self._vector_designs.append(rec.design)
         if self.callback is not None:
             self.callback(rec, res)
         return rec
+
+    def _set_best(self) -> None:
+        """``best_*``: the best record of the highest tier evaluated so far."""
+        for t in reversed(self.tiers):
+            if t.name in self._best:
+                _, reward, rec = self._best[t.name]
+                self.result.best_reward, self.result.best_design, self.result.best_metrics = reward, rec.design, rec.metrics
+                return
 
     def finish(self) -> SearchResult:
         from archgym.objective import pareto_front
@@ -341,6 +443,8 @@ class _Tracker:
         res = self.result
         res.calls = self.calls
         res.best_so_far = np.asarray(self.curve, dtype=np.float64)
+        res.ledger = self.ledger.as_dict()
+        res.verified_curve = list(self.verified)
         res.wall_s = time.perf_counter() - self.t0
         if self._vectors:
             mask = pareto_front(np.asarray(self._vectors))

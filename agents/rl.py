@@ -79,7 +79,9 @@ class _SB3Agent(Agent):
         from stable_baselines3.common.callbacks import BaseCallback
 
         base, tracker = self._start_search(env, budget, seed, callback)
-        budget = tracker.budget
+        if tracker.multi:
+            raise ConfigError(f"agent {self.name!r} trains on a single-fidelity environment; build it at one tier (fidelity=...)")
+        calls_limit = tracker.budget.calls if isinstance(tracker.budget.calls, int) else 256  # env steps per learn() round
         set_torch_threads(self.params["torch_threads"])
         recorder = RecordingWrapper(env, tracker, squash_reward=self.params["reward_transform"] == "symlog")
         train_env = self._wrap_actions(recorder, base)
@@ -90,8 +92,8 @@ class _SB3Agent(Agent):
             stopped = False
 
             def _on_step(self) -> bool:
-                done = tracker.calls >= budget or recorder.stall >= MAX_STALL
-                done = done or (size is not None and base.unique_calls >= size)
+                done = not tracker.allows(0) or recorder.stall >= MAX_STALL
+                done = done or (size is not None and tracker.calls >= size)
                 self.stopped = done
                 return not done
 
@@ -109,12 +111,12 @@ class _SB3Agent(Agent):
             **self._algorithm_kwargs(),
         )
         cb = _Budget()
-        steps = budget
+        steps = calls_limit
         for _ in range(10_000):  # each round ends on the budget or after `steps` env steps
             self.model.learn(total_timesteps=steps, callback=cb, reset_num_timesteps=False, progress_bar=False)
             if cb.stopped:
                 break
-            steps = max(budget - tracker.calls, 1)
+            steps = max(calls_limit - tracker.calls, 1)
         return tracker.finish()
 
     # -- ask / tell outside a search --------------------------------------------------------

@@ -1,9 +1,12 @@
 """One search, end to end: :func:`run_search` (what ``archgym run`` and the demo call).
 
 ``run_search`` builds the environment with a dataset writer under ``out/dataset`` (run context:
-agent, hyper-parameters, seed), runs the agent for ``budget`` unique simulator calls with a
-progress bar, and writes ``out/summary.json`` and ``out/convergence.png`` (best-so-far reward
-against simulator calls). Bad input (unknown agent, hyper-parameter, env, workload, objective,
+agent, hyper-parameters, seed: set here, not by the agent), runs the agent for ``budget`` unique
+simulator calls (at the top tier) and/or ``budget_cost`` cost units with a progress bar, and
+writes ``out/summary.json`` (with the cost ledger: calls, cost units and simulator seconds per
+fidelity tier and in total, and the verified curve) and ``out/convergence.png`` (best-so-far
+reward against simulator calls). ``fidelity`` runs a single-fidelity env at one tier of the
+simulator's family; a ``-MF-`` id runs the multi-fidelity env (see ``docs/multifidelity.md``). Bad input (unknown agent, hyper-parameter, env, workload, objective,
 a budget < 1) raises an :class:`~archgym.errors.ArchGymError` before anything is written.
 """
 
@@ -36,14 +39,14 @@ def resolve_env_id(env: str) -> str:
     Raises:
         ConfigError: listing the registered ids.
     """
-    from archgym.envs import env_ids
+    from archgym.envs import MF_ENV_IDS, env_ids
 
     ids = env_ids()
-    if env in ids.values():
+    if env in ids.values() or env in MF_ENV_IDS.values():
         return env
     if env in ids:
         return ids[env]
-    allowed = sorted(ids.values())
+    allowed = sorted([*ids.values(), *MF_ENV_IDS.values()])
     raise ConfigError(f"unknown environment {env!r}{did_you_mean(env, allowed)}; registered: {', '.join(allowed) or '(none)'}")
 
 
@@ -138,6 +141,9 @@ def run_search(
     resume: bool = False,
     overwrite: bool = False,
     publish_every_s: float | None = 2.0,
+    fidelity: str | None = None,
+    budget_cost: float | None = None,
+    tier_options: Mapping[str, Any] | None = None,
 ):
     """Run one search and write its dataset, summary and convergence plot under ``out``.
 
@@ -157,6 +163,9 @@ def run_search(
         overwrite: replace the run in ``out``.
         publish_every_s: publish logged rows at least this often (``kill -9`` loses at most
             the rows of this period); ``None``: only on close.
+        fidelity: run a single-fidelity env at this tier of the simulator's family.
+        budget_cost: a limit in cost units (with or instead of ``budget``).
+        tier_options: options of the family's tiers (e.g. ``{"proxy_model": "models/dram"}``).
 
     Returns:
         the :class:`~archgym.agents.SearchResult`.
@@ -173,26 +182,38 @@ def run_search(
     from archgym.agents import make_agent
     from archgym.agents.base import unwrap_design_env
     from archgym.datasets import new_run_id
+    from archgym.envs import MF_ENV_IDS
+    from archgym.fidelity import Budget
 
     out = Path(out)
     manifest = runs.check_out(out, resume, overwrite)
     if manifest is not None:
+        if manifest.get("env_id") in MF_ENV_IDS.values() or manifest.get("fidelity") or manifest.get("budget_cost"):
+            raise ConfigError(f"--resume: the run in {out} is a multi-fidelity or --fidelity run; resuming those is not supported yet")
         env_id, agent, budget, seed = _resume_args(manifest, out, env_id, agent, budget, seed)
-    for name, value in (("--env", env_id), ("--agent", agent), ("--budget", budget)):
+    for name, value in (("--env", env_id), ("--agent", agent)):
         if value is None:
             raise ConfigError(f"{name} is required (unless --resume continues a run)")
-    if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1:
+    if budget is None and budget_cost is None:
+        raise ConfigError("--budget (simulator calls) or --budget-cost (cost units) is required (unless --resume continues a run)")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1):
         raise ConfigError(f"budget must be an integer >= 1, got {budget!r}")
+    spend = Budget(calls=None if budget is None else int(budget), cost=budget_cost)
     seed = 0 if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
-    budget, seed = int(budget), int(seed)
+    budget, seed = None if budget is None else int(budget), int(seed)
     if manifest is not None:
         given = make_agent(agent, **dict(agent_params or {})).params if agent_params else None
         runs.same_as_logged("--agent-param", given, manifest["agent_params"], out)
         agent_params = manifest["agent_params"]
     searcher = make_agent(agent, **dict(agent_params or {}))
     env_id = resolve_env_id(env_id)  # type: ignore[arg-type]
+    multi = env_id in MF_ENV_IDS.values()
+    if multi and fidelity is not None:
+        raise ConfigError(f"--fidelity picks one tier of a single-fidelity env; {env_id} takes the tier per step (leave --fidelity out)")
+    if tier_options and not multi and fidelity is None:
+        raise ConfigError("--tier-option applies to a -MF- env or with --fidelity")
     spec = parse_objective(objective)
     if manifest is not None:
         runs.same_as_logged("--workload", workload, manifest.get("workload"), out)
@@ -209,6 +230,11 @@ def run_search(
         kwargs["workload"] = workload
     if spec is not None:
         kwargs["objective"] = spec
+    if multi:
+        kwargs.update(dict(tier_options or {}))
+    elif fidelity is not None:
+        kwargs["fidelity"] = fidelity
+        kwargs["tier_options"] = dict(tier_options or {})
     created = _new_folders(out)
     try:
         env = gym.make(env_id, **kwargs)
@@ -219,7 +245,9 @@ def run_search(
     sim = base.simulator
     record = {
         "run_id": run_id, "env_id": env_id, "agent": searcher.name, "agent_params": searcher.params, "seed": seed,
-        "budget": budget, "workload": base.workload, "simulator": sim.name, "simulator_version": sim.version,
+        "budget": budget, "budget_cost": budget_cost, "fidelity": fidelity, "tiers": [t.describe() for t in base.tiers],
+        "tier_options": {k: str(v) for k, v in dict(tier_options or {}).items()},
+        "workload": base.workload, "simulator": sim.name, "simulator_version": sim.version,
         "objective": base.objective.to_json(), "objective_spec": spec if _jsonable(spec) else "python",
     }
     replayed = 0
@@ -246,18 +274,21 @@ def run_search(
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=budget, unit="call", desc=f"{searcher.name} on {env_id}", disable=not progress, leave=False)
+    top = base.tiers[-1].name
+    by_cost = budget is None
+    bar = tqdm(total=budget_cost if by_cost else budget, unit="cost unit" if by_cost else "call",
+               desc=f"{searcher.name} on {env_id}", disable=not progress, leave=False)
 
     def _tick(rec: Any, res: Any) -> None:
         raise_if_interrupted()  # an interrupt swallowed inside the simulator still stops the run
-        if not rec.cache_hit:
-            bar.update(1)
+        if not rec.cache_hit and (by_cost or rec.fidelity == top):
+            bar.update(rec.cost if by_cost else 1)
             bar.set_postfix(best=f"{res.best_reward:.4g}", refresh=False)
 
     t0 = time.perf_counter()
     interrupt: KeyboardInterrupt | None = None
     try:
-        result = searcher.search(env, budget, seed=seed, callback=_tick)
+        result = searcher.search(env, spend if budget_cost is not None else budget, seed=seed, callback=_tick)
     except KeyboardInterrupt as exc:
         interrupt = exc
         result = searcher.partial_result()
@@ -269,7 +300,7 @@ def run_search(
     summary = result.summary() if result is not None else {"agent": searcher.name, "seed": seed, "budget": budget, "calls": 0}
     history = result.history if result is not None else []
     steps, hits = len(history), sum(1 for r in history if r.cache_hit)
-    if interrupt is not None:  # say what is saved: an interrupt can land after a row was logged but before the agent saw it
+    if interrupt is not None and not multi:  # say what is saved: an interrupt can land after a row was logged but before the agent saw it
         try:
             saved = runs.logged_rows(out / "dataset", sim.name, run_id)
             steps, hits = len(saved), sum(1 for r in saved if r["cache_hit"])
@@ -285,6 +316,9 @@ def run_search(
             "simulator_version": sim.version,
             "workload": base.workload,
             "objective": base.objective.to_json(),
+            "budget_cost": budget_cost,
+            "fidelity": fidelity,
+            "tiers": [t.describe() for t in base.tiers],
             "steps": steps,
             "cache_hits": hits,
             "replayed_steps": replayed,
@@ -298,7 +332,8 @@ def run_search(
         raise RunInterrupted(out, summary, getattr(interrupt, "signum", signal.SIGINT)) from interrupt
     title = f"{searcher.name} on {env_id} ({base.workload}), seed {seed}"
     try:
-        baseline = base.objective.score(base.simulator.baseline_metrics(base.workload)).reward
+        top_workload = base.tier_env(-1 % len(base.tiers)).workload if multi else base.workload
+        baseline = base.objective.score(base.simulator.baseline_metrics(top_workload)).reward
     except ArchGymError:  # an infeasible baseline has no reward to draw
         baseline = None
     plot_convergence(result.best_so_far, out / "convergence.png", title, baseline)

@@ -15,9 +15,19 @@ environment is a bandit over designs, which is what design-space exploration is.
 * **Reward**: the objective's scalar reward (larger is better).
 * **Info**: ``design``, ``metrics`` (raw, in the card's units, or ``None``), ``feasible``,
   ``outcome`` (``ok``/``infeasible``/``constraint``/``error``), ``error``, ``reward_vector``
-  (multi-objective). Info depends only on the action, so same-seed rollouts are identical; the
-  bookkeeping (cache hit, unique-call counter) lives in ``env.unwrapped.evaluator``
-  (``last_record``, ``unique_calls``).
+  (multi-objective), and the bookkeeping an agent needs: ``record`` (the
+  :class:`~archgym.envs.evaluator.EvalRecord`), ``fidelity`` (the tier name), ``cost`` (cost
+  units of this call, 0 for a cache hit) and ``cache_hit``. Info depends on the action and on
+  the designs evaluated before it in this environment (a repeated design is a cache hit: same
+  design, metrics and reward, ``cost`` 0, ``cache_hit`` True, another ``record.step``), so
+  same-seed rollouts are identical: ``reset(seed=...)`` starts a new run (empty cache, step
+  and call counters at 0, a fresh ledger; the dataset writer keeps its rows), an unseeded
+  ``reset`` only starts a new episode of the same run. Agents read only ``info`` (never
+  ``env.evaluator``); the dataset's run context is set by whoever runs the agent.
+* **Fidelity**: ``fidelity="proxy"`` (with ``tier_options``, e.g. ``{"proxy_model": dir}``)
+  builds the environment at that tier of the simulator's family (:mod:`archgym.fidelity`): the
+  tier's simulator and workload, its cost per call. ``env.unwrapped.tiers`` is the one tier,
+  ``env.unwrapped.ledger`` the :class:`~archgym.fidelity.CostLedger` of every call.
 
 Versioning: ``-v0`` everywhere; bump the version when reward, observation or action meaning
 changes.
@@ -35,6 +45,8 @@ import numpy as np
 from archgym.datasets import DatasetWriter
 from archgym.envs.evaluator import EvalRecord, Evaluator
 from archgym.envs.lazy import lazy_objective
+from archgym.errors import ConfigError
+from archgym.fidelity import CostLedger, Tier, tier_index, tiers_for
 from archgym.objective import Objective
 from archgym.simulator import Simulator, make_simulator
 
@@ -59,6 +71,11 @@ class DesignEnv(gym.Env):
             ``agent_params``, ``seed``) when ``dataset`` is a folder.
         max_consecutive_errors: stop with :class:`~archgym.errors.RepeatedSimulatorError` after
             this many simulator calls in a row raised an unexpected exception (``None``: never).
+        fidelity: build the environment at this tier (name or index) of the family named by
+            the simulator (see :func:`~archgym.fidelity.tiers_for`); ``None``: the simulator itself.
+        tier_options: options of the family's tiers (e.g. ``{"proxy_model": "models/dram"}``).
+        tier: a :class:`~archgym.fidelity.Tier` to run at (its cost per call and name);
+            ``simulator`` must then be its simulator.
 
     Example:
         >>> import gymnasium as gym, archgym                     # doctest: +SKIP
@@ -79,8 +96,21 @@ class DesignEnv(gym.Env):
         log_context: Mapping[str, Any] | None = None,
         env_id: str = "",
         max_consecutive_errors: int | None = 5,
+        fidelity: str | int | None = None,
+        tier_options: Mapping[str, Any] | None = None,
+        tier: Tier | None = None,
     ):
         super().__init__()
+        if fidelity is not None:
+            family = simulator if isinstance(simulator, str) else simulator.name
+            tiers = tiers_for(family, workload, **dict(tier_options or {}))
+            tier = tiers[tier_index(tiers, fidelity)]
+            if workload is None:  # the family simulator's default workload, mapped to the tier's
+                workload = (make_simulator(family) if isinstance(simulator, str) else simulator).check_workload(None)
+            workload = tier.workload_for(workload)
+            simulator, simulator_kwargs = tier.simulator, tier.simulator_kwargs
+        elif tier_options:
+            raise ConfigError("tier_options need fidelity= (the tier to run at)")
         if isinstance(simulator, str):
             simulator = make_simulator(simulator, **dict(simulator_kwargs or {}))
         self.simulator: Simulator = simulator
@@ -95,8 +125,14 @@ class DesignEnv(gym.Env):
         writer = dataset
         if dataset is not None and not isinstance(dataset, DatasetWriter):
             writer = DatasetWriter(dataset, simulator, env_id=self.env_id, **dict(log_context or {}))
+        if tier is None:
+            tier = Tier(simulator.fidelity_of(self.workload), simulator.name, cost=1.0)
+        check_tier_simulator(tier, simulator, self.workload)
+        self.tiers: list[Tier] = [tier]
+        self.ledger = CostLedger(self.tiers)
         self.evaluator = Evaluator(
-            simulator, self.workload, self.objective, writer, cache, max_consecutive_errors  # type: ignore[arg-type]
+            simulator, self.workload, self.objective, writer, cache, max_consecutive_errors,  # type: ignore[arg-type]
+            fidelity=tier.name, cost=tier.unit_cost,
         )
         self.action_space = self.space.to_gymnasium()
         n = len(simulator.metrics)
@@ -109,12 +145,16 @@ class DesignEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         self._steps = 0
+        if seed is not None:  # a seeded reset starts a new run: same seed + actions -> same steps and info
+            self.evaluator.restart()
+            self.ledger = CostLedger(self.tiers)
         obs = np.ones(len(self._metric_names) + 1, dtype=np.float32)
         return obs, {}
 
     def step(self, action: Any):
         design = self.space.decode_action(action)
         rec = self.evaluator.evaluate(design)
+        self.ledger.add(rec.fidelity, rec.cost, rec.sim_wall_s, rec.cache_hit)
         self._steps += 1
         truncated = self._steps >= self.max_steps
         return self._observe(rec), float(rec.score.reward), False, truncated, self._info(rec)
@@ -131,7 +171,9 @@ class DesignEnv(gym.Env):
 
     def evaluate_design(self, design: Mapping[str, Any]) -> EvalRecord:
         """Evaluate a design outside the episode bookkeeping (logged and cached like a step)."""
-        return self.evaluator.evaluate(design)
+        rec = self.evaluator.evaluate(design)
+        self.ledger.add(rec.fidelity, rec.cost, rec.sim_wall_s, rec.cache_hit)
+        return rec
 
     @property
     def observation_scale(self) -> np.ndarray:
@@ -158,4 +200,19 @@ class DesignEnv(gym.Env):
             "outcome": rec.outcome,
             "error": rec.error,
             "reward_vector": rec.score.vector,
+            "record": rec,
+            "fidelity": rec.fidelity,
+            "cost": rec.cost,
+            "cache_hit": rec.cache_hit,
         }
+
+
+def check_tier_simulator(tier: Tier, simulator: Simulator, workload: str) -> None:
+    """Raise ``ValueError`` unless ``simulator`` on ``workload`` produces ``tier``'s fidelity
+    (the dataset's ``fidelity`` column is the simulator's; the tier's name must say the same)."""
+    produced = str(simulator.fidelity_of(workload))
+    if produced != tier.name:
+        raise ValueError(
+            f"tier {tier.name!r}: simulator {simulator.name!r} on workload {workload!r} produces fidelity {produced!r}; "
+            f"name the tier {produced!r} or set the simulator's fidelity"
+        )

@@ -29,7 +29,7 @@ import logging
 import time
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from archgym.datasets import DatasetWriter
@@ -54,10 +54,13 @@ class EvalRecord:
         score: reward, feasibility, reward vector and infeasibility reason.
         cache_hit: answered from the cache, no simulator call.
         error: why the evaluation failed or the design is infeasible, else ``None``.
-        sim_wall_s: seconds spent in the simulator (0 for cache hits).
+        sim_wall_s: seconds spent in the simulator (0 for cache hits); not compared by ``==``
+            (two runs of one design give equal records).
         call_index: index among unique calls (the budget counter) of the original evaluation.
         outcome: ``"ok"``, ``"infeasible"``, ``"constraint"`` or ``"error"`` (see the module
             docstring).
+        fidelity: the fidelity tier that produced it (the dataset's ``fidelity`` column).
+        cost: cost units this request spent (the tier's cost per call; 0 for a cache hit).
     """
 
     step: int
@@ -66,9 +69,11 @@ class EvalRecord:
     score: Score
     cache_hit: bool
     error: str | None
-    sim_wall_s: float
+    sim_wall_s: float = field(compare=False)  # a measurement: equal records may differ in it
     call_index: int
     outcome: str = "ok"
+    fidelity: str = ""
+    cost: float = 0.0
 
     @property
     def reward(self) -> float:
@@ -91,6 +96,9 @@ class Evaluator:
         max_consecutive_errors: stop with :class:`~archgym.errors.RepeatedSimulatorError`
             after this many simulator calls in a row raised an unexpected exception
             (``None``: never stop).
+        fidelity: the tier name stamped on every record (default: the simulator's
+            ``fidelity_of(workload)``).
+        cost: cost units of one simulator call (cache hits cost 0).
     """
 
     def __init__(
@@ -101,6 +109,8 @@ class Evaluator:
         writer: DatasetWriter | None = None,
         cache: bool = True,
         max_consecutive_errors: int | None = 5,
+        fidelity: str | None = None,
+        cost: float = 1.0,
     ):
         if max_consecutive_errors is not None and (
             isinstance(max_consecutive_errors, bool) or not isinstance(max_consecutive_errors, int) or max_consecutive_errors < 1
@@ -111,6 +121,8 @@ class Evaluator:
         self._last_traceback = ""
         self.simulator = simulator
         self.workload = simulator.check_workload(workload)
+        self.fidelity = str(fidelity) if fidelity is not None else str(simulator.fidelity_of(self.workload))
+        self.cost = float(cost)
         self.objective = objective
         self.writer = writer
         self.use_cache = cache
@@ -119,6 +131,12 @@ class Evaluator:
         self.steps = 0
         self.unique_calls = 0
         self.last_record: EvalRecord | None = None
+
+    def restart(self) -> None:
+        """Start a new run: empty cache, step and call counters at 0 (the writer is kept)."""
+        self._cache.clear()
+        self.steps = self.unique_calls = self.consecutive_errors = 0
+        self.last_record = None
 
     def key(self, design: Mapping[str, Any]) -> tuple:
         """The cache key of a validated design."""
@@ -141,9 +159,9 @@ class Evaluator:
         self.steps += 1
         hit = self._cache.get(key) if self.use_cache else None
         if hit is not None:
-            rec = EvalRecord(step, hit.design, hit.metrics, hit.score, True, hit.error, 0.0, hit.call_index, hit.outcome)
+            rec = replace(hit, step=step, cache_hit=True, sim_wall_s=0.0, cost=0.0)
         else:
-            rec = self._run(step, design)
+            rec = replace(self._run(step, design), fidelity=self.fidelity, cost=self.cost)
             if self.use_cache:
                 self._cache[key] = rec
         if self.writer is not None:

@@ -1,0 +1,161 @@
+"""``mf-sh``: a successive-halving / Hyperband screener over fidelity tiers.
+
+A *bracket* draws ``n`` fresh random designs (the agent's seeded rng; designs already
+evaluated at that tier are skipped) and evaluates them at its starting tier. When every design
+of a *rung* has its outcome, the best ``max(1, len(rung) // eta)`` **feasible** designs (by
+reward, ties in order of evaluation) are promoted to the next tier; infeasible designs are
+never promoted; a rung without a feasible design ends the bracket. The top tier's rung ends
+the bracket, and the next one starts.
+
+* ``brackets = 1``: successive halving, every bracket starts ``n0`` designs at the cheapest tier.
+* ``brackets > 1``: Hyperband-style, bracket ``s`` (cycling ``0 .. brackets-1``) starts
+  ``max(1, n0 // eta**s)`` designs at tier ``min(s, T-1)``: later brackets trust the cheap
+  tiers less.
+
+Under a cost budget (``Budget(cost=...)``) a bracket is shrunk to the largest ``n`` whose whole
+bracket (``n`` at the start tier, ``max(1, n // eta)`` at the next, ...) fits in the cost left,
+and the search stops when not even a one-design bracket fits, so it ends on verified designs
+rather than on a half-screened rung. ``promotions`` lists
+every ``(tier index, design)`` promotion in order (a run's top-tier calls are exactly these).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from archgym.agents.base import HyperParameter, MultiFidelityAgent
+from archgym.envs.evaluator import EvalRecord
+from archgym.space import Design
+
+__all__ = ["SuccessiveHalving"]
+
+logger = logging.getLogger(__name__)
+
+
+class SuccessiveHalving(MultiFidelityAgent):
+    """Successive halving (or Hyperband with ``brackets > 1``) across fidelity tiers."""
+
+    name: ClassVar[str] = "mf-sh"
+    hyperparameters = (
+        HyperParameter("eta", int, 3, "promote the best 1/eta of a rung's designs (feasible only) to the next tier", low=2, high=1024),
+        HyperParameter("n0", int, 27, "designs started at the cheapest tier per bracket", low=1, high=1_000_000),
+        HyperParameter("brackets", int, 1, "1: successive halving; > 1: Hyperband, bracket s starts n0 // eta**s designs "
+                       "at tier min(s, T-1)", low=1, high=64),
+    )
+
+    def __init__(self, **params: Any):
+        super().__init__(**params)
+        self.promotions: list[tuple[int, Design]] = []
+
+    def _setup(self, space: Any, rng: Any) -> None:
+        self.promotions = []
+        self._queue: list[tuple[Design, int]] = []     # proposals of the current rung not yet handed out
+        self._inflight: list[tuple[Design, int]] = []  # handed out, outcome pending
+        self._rung: list[EvalRecord] = []              # outcomes of the current rung, in order
+        self._rung_size = 0
+        self._rung_tier = 0
+        self._bracket = 0
+        self._spent = 0.0
+        self._seen: list[set[tuple]] = [set() for _ in self._tiers()]
+        self._exhausted = False
+
+    def _tiers(self) -> list[Any]:
+        return self.tiers or [None]  # outside a search (ask/tell by hand): one tier
+
+    def _key(self, design: Design) -> tuple:
+        assert self.space is not None
+        return tuple(design[n] for n in self.space.names)
+
+    # -- brackets -----------------------------------------------------------------------
+    def _bracket_cost(self, n: int, start: int) -> float:
+        costs = [t.unit_cost if t is not None else 1.0 for t in self._tiers()]
+        total, m = 0.0, n
+        for k in range(start, len(costs)):
+            total += m * costs[k]
+            m = max(1, m // self.params["eta"])
+        return total
+
+    def _bracket_size(self, start: int) -> int:
+        """Designs of the next bracket: ``n0 // eta**s``, shrunk to fit a cost budget (0: none fits)."""
+        s = self._bracket % self.params["brackets"]
+        n = max(1, self.params["n0"] // self.params["eta"] ** s)
+        budget = getattr(self, "budget", None)
+        if budget is not None and budget.cost is not None:
+            left = float(budget.cost) - self._spent
+            while n > 0 and self._bracket_cost(n, start) > left + 1e-9:
+                n -= 1
+        return n
+
+    def _start_bracket(self) -> None:
+        assert self.space is not None
+        s = self._bracket % self.params["brackets"]
+        start = min(s, len(self._tiers()) - 1)
+        n = self._bracket_size(start)
+        if n == 0:  # not even one design can be carried to the top tier: stop
+            self._exhausted = True
+            return
+        fresh: list[Design] = []
+        keys: set[tuple] = set()
+        for _ in range(100):
+            for d in self.space.sample(self.rng, n - len(fresh)):
+                k = self._key(d)
+                if k not in self._seen[start] and k not in keys:
+                    keys.add(k)
+                    fresh.append(d)
+            if len(fresh) >= n:
+                break
+        if not fresh:  # every design of the space was evaluated at this tier
+            self._exhausted = True
+            return
+        logger.debug("bracket %d: %d designs at tier %d", self._bracket, len(fresh), start)
+        self._bracket += 1
+        self._new_rung([(d, start) for d in fresh])
+
+    def _new_rung(self, proposals: list[tuple[Design, int]]) -> None:
+        self._queue = list(proposals)
+        self._rung, self._rung_size = [], len(proposals)
+        self._rung_tier = proposals[0][1]
+
+    def _end_rung(self) -> None:
+        """Promote the best feasible ``max(1, n // eta)`` of the finished rung, or end the bracket."""
+        top = len(self._tiers()) - 1
+        if self._rung_tier >= top:
+            self._start_bracket()
+            return
+        k = max(1, self._rung_size // self.params["eta"])
+        feasible = [r for r in self._rung if r.feasible]
+        ranked = sorted(range(len(feasible)), key=lambda i: (-feasible[i].reward, i))
+        promoted = [feasible[i].design for i in ranked[:k]]
+        if not promoted:
+            self._start_bracket()
+            return
+        nxt = self._rung_tier + 1
+        self.promotions += [(nxt, d) for d in promoted]
+        self._new_rung([(d, nxt) for d in promoted])
+
+    # -- ask / tell -----------------------------------------------------------------------
+    def batch_size(self) -> int:
+        return max(1, len(self._queue))
+
+    def _propose(self, n: int) -> list[tuple[Design, int]]:
+        if not self._queue and not self._inflight and not self._exhausted:
+            if self._rung_size and len(self._rung) >= self._rung_size:
+                self._end_rung()
+            else:
+                self._start_bracket()
+        out, self._queue = self._queue[:n], self._queue[n:]
+        self._inflight += out
+        return out
+
+    def _observe(self, records: list[EvalRecord]) -> None:
+        done, self._inflight = self._inflight[: len(records)], self._inflight[len(records):]
+        self._queue = self._inflight + self._queue  # handed out but not evaluated (budget): ask again
+        self._inflight = []
+        for (_, tier), rec in zip(done, records):
+            self._spent += rec.cost
+            if tier < len(self._seen):
+                self._seen[tier].add(self._key(rec.design))
+            self._rung.append(rec)
+        if not self._queue and len(self._rung) >= self._rung_size:
+            self._end_rung()

@@ -1,0 +1,98 @@
+"""Relative cost of the fidelity tiers, measured from the dataset's ``sim_wall_s``.
+
+For each family it evaluates one fixed seeded sample of designs at every tier through a
+``DesignEnv`` that logs into a dataset, reads the dataset back and prints the mean
+``sim_wall_s`` per tier (grouped by the ``fidelity`` column) and the ratio to the cheapest
+tier. The declared ``Tier.cost`` values in ``archgym/fidelity.py`` quote a run of this script.
+
+    python benchmarks/bench_fidelity_costs.py [--n 40] [--seed 0] [--families dram,qnet,dnn_accel]
+
+The DRAM proxy tier is a proxy trained (extra-trees, one candidate) on a separate seeded
+sample of cycle-level calls; the ZigZag tier runs only when ``zigzag-dse`` is installed.
+The machine is shared: absolute times vary; the ratios are what the tiers declare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import archgym  # noqa: F401 - registers simulators
+from archgym.datasets import load
+from archgym.envs import DesignEnv
+from archgym.simulator import make_simulator
+
+
+def _log_sample(sim_name: str, workload: str, designs: list[dict], root: Path, kwargs: dict | None = None) -> None:
+    env = DesignEnv(make_simulator(sim_name, **(kwargs or {})), workload, dataset=root, max_steps=10**9)
+    for d in designs:
+        env.evaluate_design(d)
+    env.close()
+
+
+def _mean_by_fidelity(root: Path) -> dict[str, tuple[float, int]]:
+    df = load(root)
+    df = df[~df["cache_hit"]]
+    return {f: (float(g["sim_wall_s"].mean()), len(g)) for f, g in df.groupby("fidelity")}
+
+
+def bench_dram(n: int, seed: int, work: Path) -> dict[str, tuple[float, int]]:
+    from archgym.proxy.pipeline import train_proxy
+    from archgym.proxy.registry import register_proxy
+    from archgym.proxy.train import TrainConfig
+
+    space = make_simulator("dram").design_space
+    train = space.sample(np.random.default_rng(seed + 1000), 4 * n)
+    _log_sample("dram", "random", train, work / "train")
+    train_proxy(work / "train", "dram", work / "model", TrainConfig(models=("et",), holdout_workload=None), speed=False)
+    proxy = register_proxy(work / "model", overwrite=True)
+    designs = space.sample(np.random.default_rng(seed), n)
+    _log_sample("dram", "random", designs, work / "dram")
+    _log_sample(proxy, "random", designs, work / "dram")
+    return _mean_by_fidelity(work / "dram")
+
+
+def bench_qnet(n: int, seed: int, work: Path) -> dict[str, tuple[float, int]]:
+    space = make_simulator("qnet").design_space
+    designs = space.sample(np.random.default_rng(seed), n)
+    _log_sample("qnet", "symmetric-f0.6-load50", designs, work / "qnet")
+    _log_sample("qnet", "symmetric-f0.6-load50-stoch", designs, work / "qnet")
+    return _mean_by_fidelity(work / "qnet")
+
+
+def bench_dnn_accel(n: int, seed: int, work: Path) -> dict[str, tuple[float, int]]:
+    space = make_simulator("dnn_accel").design_space
+    designs = space.sample(np.random.default_rng(seed), n)
+    _log_sample("dnn_accel", "resnet18", designs, work / "dnn")
+    if importlib.util.find_spec("zigzag") is not None:
+        _log_sample("zigzag", "resnet18", designs[: max(2, n // 10)], work / "dnn")
+    return _mean_by_fidelity(work / "dnn")
+
+
+FAMILIES = {"dram": bench_dram, "qnet": bench_qnet, "dnn_accel": bench_dnn_accel}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=40, help="designs per tier (ZigZag: n // 10, at least 2)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--families", default=",".join(FAMILIES))
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    print(f"# bench_fidelity_costs  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  n={args.n} seed={args.seed}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for fam in args.families.split(","):
+            res = FAMILIES[fam](args.n, args.seed, Path(tmp) / fam)
+            cheapest = min(m for m, _ in res.values())
+            for tier, (mean, count) in sorted(res.items(), key=lambda kv: kv[1][0]):
+                print(f"{fam:10s} {tier:14s} calls {count:4d}  mean sim_wall_s {mean * 1e3:10.3f} ms  ratio {mean / cheapest:10.1f}")
+
+
+if __name__ == "__main__":
+    main()
