@@ -55,8 +55,9 @@ class MetricModel:
         estimators: ``{workload or "*": fitted regressor}``.
         cv_rmse: cross-validated RMSE (metric units) of every candidate tried.
         calibration: ``{workload or "*": conformal calibration}`` of the per-prediction
-            uncertainty (see :mod:`archgym.proxy.uncertainty`); empty for a model trained
-            without a calibration split.
+            uncertainty, per workload where it has calibration rows (Mondrian), else pooled ("*")
+            (see :mod:`archgym.proxy.uncertainty`); empty for a model trained without a
+            calibration split.
     """
 
     name: str
@@ -95,7 +96,9 @@ class MetricModel:
         from archgym.proxy.uncertainty import conformal_quantile, raw_spread
 
         key = workload if workload in self.estimators else ALL_WORKLOADS
-        cal = self.calibration.get(key)
+        cal = self.calibration.get(workload)
+        if not cal or not cal.get("n"):
+            cal = self.calibration.get(key)
         if not cal or not cal.get("n"):
             raise ConfigError(
                 f"the proxy of {self.name!r} has no uncertainty calibration (trained without a calibration split); "

@@ -236,17 +236,26 @@ def _select(
     return best, scores
 
 
-def _calibrate(key: str, x: np.ndarray, z: np.ndarray, groups: np.ndarray, cfg: TrainConfig, rng: np.random.Generator,
-               notes: Counter) -> dict[str, Any]:
+def _calibrate(key: str, x: np.ndarray, z: np.ndarray, groups: np.ndarray, workloads: np.ndarray, cfg: TrainConfig,
+               rng: np.random.Generator, notes: Counter) -> dict[str, dict[str, Any]]:
     """Split-conformal calibration of candidate ``key`` on ``calibration_fraction`` of these
-    (training) designs, fitted on the rest (see :mod:`archgym.proxy.uncertainty`)."""
+    (training) designs, fitted on the rest (see :mod:`archgym.proxy.uncertainty`).
+
+    Returns ``{"*": pooled, <workload>: that workload's rows only}`` (Mondrian by workload:
+    one model's residuals differ in scale from one workload to another, so each workload gets
+    its own quantile; the pooled one serves a workload without calibration rows).
+    """
     from archgym.proxy.uncertainty import calibrate
 
     fit_part, cal_part = split_masks(groups, cfg.calibration_fraction, cfg.seed + 1)
     if not fit_part.any() or not cal_part.any():
-        return {"beta": 0.0, "n": 0, "scores": []}
+        return {ALL_WORKLOADS: {"beta": 0.0, "n": 0, "scores": []}}
     est = _fit(key, x[fit_part], z[fit_part], cfg, rng, notes)
-    return calibrate(est, x[cal_part], z[cal_part])
+    out = {ALL_WORKLOADS: calibrate(est, x[cal_part], z[cal_part])}
+    for w in dict.fromkeys(workloads[cal_part].tolist()):
+        sel = cal_part & (workloads == w)
+        out[str(w)] = calibrate(est, x[sel], z[sel])
+    return out
 
 
 def _metric_model(name: str, y: np.ndarray, cfg: TrainConfig) -> MetricModel:
@@ -290,7 +299,8 @@ def fit_proxy(rows: Rows, train: np.ndarray, cfg: TrainConfig, kinds: dict[str, 
                 key, scores = _select(name, mm, x, y, cfg, notes)
                 mm.cv_rmse[g] = {k: v["cv_rmse"] for k, v in scores.items()}
             if cfg.calibration_fraction > 0:
-                mm.calibration[g] = _calibrate(key, x, mm.to_target(y), rows.design_ids[sel], cfg, rng, notes)
+                cal = _calibrate(key, x, mm.to_target(y), rows.design_ids[sel], rows.workload[sel], cfg, rng, notes)
+                mm.calibration.update(cal if g == ALL_WORKLOADS else {g: cal[ALL_WORKLOADS]})
             mm.estimators[g] = _fit(key, x, mm.to_target(y), cfg, rng, notes)
             mm.kind = key if not mm.kind or mm.kind == key else "mixed"
             logger.info("%s [%s]: fitted %s on %d rows", name, g, key, len(x))

@@ -10,7 +10,9 @@ space:
 
 *Calibration* (rule fixed before any figure was looked at): ``calibration_fraction`` of the
 TRAINING designs (never the report's held-out split) are set aside; the chosen candidate is
-fitted on the rest and scores the set-aside feasible rows by ``|z − ẑ| / (s(x) + β)``, with
+fitted on the rest and scores the set-aside feasible rows — per workload (Mondrian
+split-conformal: residual scales differ between traces, so one pooled quantile over-covers
+one trace and under-covers another), and pooled for a workload without rows — by ``|z − ẑ| / (s(x) + β)``, with
 ``β = 0.05 ×`` the median raw spread on those rows (so a design all trees agree on still gets
 a non-zero width). The stored scores give the conformal quantile
 ``q(level) = score_(⌈(n+1)·level⌉)``; the interval of a new design is
