@@ -78,6 +78,7 @@ class MultiFidelityBO(MultiFidelityAgent):
         *_COMMON,
         HyperParameter("num_fantasies", int, 8, "fantasies of the MF max-value entropy", low=1),
         HyperParameter("num_mv_samples", int, 10, "max-value samples of the MF max-value entropy", low=1),
+        HyperParameter("cheap_batch", int, 8, "cheap-tier calls proposed per GP fit when a cheap call wins", low=1),
     )
 
     # -- setup ----------------------------------------------------------------------------
@@ -194,10 +195,10 @@ class MultiFidelityBO(MultiFidelityAgent):
             self._phase = "bo"
             if self._cost_left() < self.costs[top] - 1e-9:
                 return []  # a cheap call could no longer be verified
-            pick = self._iterate()
-            if pick is None:
+            picks = self._iterate()
+            if not picks:
                 return []
-            self._queue = [pick]
+            self._queue = list(picks)
         out = []
         for key, t in self._queue[:n]:
             design = self.space.decode_many(np.asarray([key]))[0]
@@ -223,7 +224,13 @@ class MultiFidelityBO(MultiFidelityAgent):
         pool = candidate_pool(self.encoding, set(), best, it_rng, int(self.params["pool_size"]))
         return np.unique(np.vstack([pool, keys]), axis=0) if len(keys) else pool
 
-    def _iterate(self) -> tuple[tuple[int, ...], int] | None:
+    def batch_size(self) -> int:
+        return max(1, len(self._queue))
+
+    def _iterate(self) -> list[tuple[tuple[int, ...], int]]:
+        """The next proposals: the best (design, tier) pair; when it is below the top tier,
+        also the next best cheap pairs of other designs, up to ``cheap_batch`` (one GP fit
+        per batch of cheap calls)."""
         import torch
 
         t0 = time.perf_counter()
@@ -241,14 +248,28 @@ class MultiFidelityBO(MultiFidelityAgent):
         pairs = [(tuple(int(v) for v in k), t) for t in range(self.n_tiers) if self.costs[t] <= left + 1e-9
                  for k in pool if tuple(int(v) for v in k) not in self._seen[t]]
         if not pairs:
-            return None
+            return []
         cand = mf_index(np.asarray([k for k, _ in pairs]), np.asarray([t for _, t in pairs]))
         scores = mf_mes_scores(model, self.enc_mf, cand, self.costs, seed, top_pool=pool,
                                num_fantasies=self.params["num_fantasies"], num_mv_samples=self.params["num_mv_samples"])
         scores = np.where(np.isfinite(scores), scores, -np.inf)
-        best = int(np.argmax(scores))
+        order = np.argsort(-scores, kind="stable")
+        first = pairs[int(order[0])]
+        out = [first]
+        top = self.n_tiers - 1
+        if first[1] < top:
+            spend = self.costs[first[1]]
+            taken = {first[0]}
+            for i in order[1:]:
+                key, t = pairs[int(i)]
+                if len(out) >= int(self.params["cheap_batch"]) or not np.isfinite(scores[i]):
+                    break
+                if t < top and key not in taken and spend + self.costs[t] + self.costs[top] <= left + 1e-9:
+                    out.append((key, t))
+                    taken.add(key)
+                    spend += self.costs[t]
         self._log_iteration(t0, t1, len(rows))
-        return pairs[best]
+        return out
 
     def _training_rows(self, y: np.ndarray, it_rng: np.random.Generator) -> np.ndarray:
         from archgym.agents.bo.model import select_training
@@ -271,7 +292,13 @@ class MultiFidelityPriorBO(MultiFidelityBO):
         HyperParameter("cheap_per_top", int, 8, "cheap-tier calls per top-tier call", low=0),
     )
 
-    def _iterate(self) -> tuple[tuple[int, ...], int] | None:
+    def batch_size(self) -> int:
+        return max(1, len(self._queue))
+
+    def _iterate(self) -> list[tuple[tuple[int, ...], int]]:
+        """The next proposals: the best (design, tier) pair; when it is below the top tier,
+        also the next best cheap pairs of other designs, up to ``cheap_batch`` (one GP fit
+        per batch of cheap calls)."""
         import torch
 
         t0 = time.perf_counter()
@@ -292,14 +319,14 @@ class MultiFidelityPriorBO(MultiFidelityBO):
                                              pool, self.params["fit_maxiter"])
         t1 = time.perf_counter()
         n_cheap, n_top = int(np.sum(tier == 0)), int(np.sum(tier == top))
-        want_cheap = top > 0 and n_cheap < int(self.params["cheap_per_top"]) * (n_top + 1)
-        want_cheap = want_cheap and self._cost_left() >= self.costs[0] + self.costs[top] - 1e-9
-        order = [(0, ei_cheap)] if want_cheap else []
-        order.append((top, ei_top))
-        for t, score in order:
-            ok = np.fromiter((tuple(int(v) for v in k) not in self._seen[t] for k in pool), bool, len(pool))
+        quota = int(self.params["cheap_per_top"]) * (n_top + 1) - n_cheap if top > 0 else 0
+        quota = min(quota, int((self._cost_left() - self.costs[top]) // self.costs[0]) if top > 0 else 0)
+        order = [(0, ei_cheap, quota)] if quota > 0 else []
+        order.append((top, ei_top, 1))
+        for t, score, k in order:
+            ok = np.fromiter((tuple(int(v) for v in key) not in self._seen[t] for key in pool), bool, len(pool))
             if ok.any():
-                i = int(np.argmax(np.where(ok, score, -np.inf)))
+                best = np.argsort(-np.where(ok, score, -np.inf), kind="stable")[: min(k, int(ok.sum()))]
                 self._log_iteration(t0, t1, len(rows_c) + len(rows_t))
-                return tuple(int(v) for v in pool[i]), t
-        return None
+                return [(tuple(int(v) for v in pool[i]), t) for i in best]
+        return []

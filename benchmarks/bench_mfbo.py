@@ -37,7 +37,7 @@ import numpy as np
 
 AGENT_PARAMS = {
     "bo": {"n_init": 5, "pool_size": 512},
-    "mf-bo": {"n_init": 10, "n_init_top": 2, "pool_size": 128},
+    "mf-bo": {"n_init": 10, "n_init_top": 2, "pool_size": 64, "cheap_batch": 8},
     "mf-bo-prior": {"n_init": 10, "n_init_top": 2, "pool_size": 256, "cheap_per_top": 8},
     "mf-sh": {"n0": 27, "eta": 3},
 }
@@ -147,6 +147,8 @@ def main() -> None:
     ap.add_argument("--workload", default="random")
     ap.add_argument("--proxy-model", default=None, help="trained DRAM proxy directory (family dram)")
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--merge", nargs="*", default=(), help="results.json files of earlier runs to summarise with this one")
     ap.add_argument("--top-calls", type=int, default=20, help="single-fidelity BO's budget in top-tier calls")
     ap.add_argument("--agents", default="bo,mf-bo,mf-bo-prior,mf-sh")
     ap.add_argument("--out", default="out/bench-mfbo")
@@ -156,7 +158,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     runs = []
     path = out / "results.json"
-    for seed in range(args.seeds):
+    for f in args.merge:
+        runs += json.loads(Path(f).read_text())["runs"]
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         for name in args.agents.split(","):
             r = run_one(name, args.family, args.workload, args.proxy_model, seed, args.top_calls)
             runs.append(r)
