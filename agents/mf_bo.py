@@ -7,7 +7,8 @@ reward transformation, GP fitting and candidate pool; the model/acquisition core
 * ``mf-bo``: one GP over design × fidelity (the tier is an ordered input at ``0 .. 1``); each
   iteration scores every (pool design, tier) pair by ``qMultiFidelityMaxValueEntropy`` — the
   information a call gives about the top tier's maximum — divided by the tier's declared cost
-  (``InverseCostWeightedUtility``), and proposes the best pair.
+  (``InverseCostWeightedUtility``), and proposes the best pair; when that pair is at a cheap
+  tier, the next best cheap pairs of other designs join it (up to ``cheap_batch`` per GP fit).
 * ``mf-bo-prior``: a GP of the cheapest tier; its posterior mean is the prior mean of the top
   tier's GP (which models the residual). ``cheap_per_top`` cheap calls (by the cheap GP's
   expected improvement) per top-tier call (by the combined model's expected improvement).
