@@ -99,6 +99,7 @@ def plot(runs: list[dict], budget: float, path: Path, title: str) -> None:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    runs = list({(r["agent"], r["seed"]): r for r in runs}.values())  # one run per (agent, seed)
     grid = np.linspace(0, budget, 200)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for k, name in enumerate(dict.fromkeys(r["agent"] for r in runs)):
@@ -136,10 +137,10 @@ def summarise(runs: list[dict], top_calls: int) -> dict:
             t, h = cost_to_reach(r, targets[s])
             tot.append(t / full)
             top.append(h / full)
-        finals = [r["best_reward"] for r in runs if r["agent"] == name]
+        finals = list({r["seed"]: r["best_reward"] for r in runs if r["agent"] == name}.values())
         out[name] = {"median_final_best": float(np.median(finals)), "median_total_cost_fraction": float(np.median(tot)), "median_top_cost_fraction": float(np.median(top)),
                      "reached": int(np.sum(np.isfinite(tot))), "seeds": len(tot), "total_fractions": tot, "top_fractions": top}
-    bo = [r["best_reward"] for r in runs if r["agent"] == "bo"]
+    bo = list(targets.values())  # one per seed
     if bo:
         out["bo"] = {"median_final_best": float(np.median(bo)), "seeds": len(bo)}
     return out
