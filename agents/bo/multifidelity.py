@@ -143,7 +143,6 @@ def _cost_model(costs: Sequence[float]):
     from botorch.models.deterministic import GenericDeterministicModel
 
     c = torch.as_tensor(np.asarray(costs, dtype=np.float64))
-    grid = torch.linspace(0.0, 1.0, len(costs), dtype=torch.float64)
 
     def cost(x: torch.Tensor) -> torch.Tensor:
         s = x[..., -1].clamp(0.0, 1.0)
@@ -154,7 +153,6 @@ def _cost_model(costs: Sequence[float]):
         frac = pos - lo.to(pos.dtype)
         return (c[lo] * (1 - frac) + c[lo + 1] * frac).unsqueeze(-1)
 
-    del grid
     return GenericDeterministicModel(cost, num_outputs=1)
 
 
