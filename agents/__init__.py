@@ -10,6 +10,7 @@
 | ``optuna-tpe``, ``optuna-cmaes``, ``optuna-nsga2``, ``optuna-gp`` | Optuna samplers (optional extra) | ``archgym.agents.baselines`` |
 | ``nevergrad-ngopt``, ``nevergrad-oneplusone``, ``nevergrad-de`` | Nevergrad optimisers (optional extra) | ``archgym.agents.baselines`` |
 | ``mf-sh`` | multi-fidelity successive halving / Hyperband screener | ``archgym.agents.screener`` |
+| ``mf-bo``, ``mf-bo-prior`` | multi-fidelity BO (MF max-value entropy; cheap GP as prior mean) | ``archgym.agents.mf_bo`` |
 
 The torch-based agents (``bo``, ``ppo``, ``a2c``, ``dqn``) and the baseline adapters are
 registered lazily, so ``import archgym.agents`` imports neither torch, Optuna nor Nevergrad.
@@ -40,6 +41,8 @@ register_agent("ga", GeneticAlgorithm)
 register_agent("aco", AntColony)
 register_agent("bo", "archgym.agents.bo.agent:BayesianOptimisation")
 register_agent("mf-sh", "archgym.agents.screener:SuccessiveHalving")
+register_agent("mf-bo", "archgym.agents.mf_bo:MultiFidelityBO")
+register_agent("mf-bo-prior", "archgym.agents.mf_bo:MultiFidelityPriorBO")
 register_agent("ppo", "archgym.agents.rl:PPOAgent")
 register_agent("a2c", "archgym.agents.rl:A2CAgent")
 register_agent("dqn", "archgym.agents.rl:DQNAgent")

@@ -49,6 +49,7 @@ def fit_model(
     encoding: SpaceEncoding,
     maxiter: int = 50,
     warm_start: dict[str, torch.Tensor] | None = None,
+    train_yvar: torch.Tensor | None = None,
 ):
     """Fit a GP to ``train_x`` (``(n, dim)`` index-space inputs) and ``train_y`` (``(n, m)``).
 
@@ -79,10 +80,11 @@ def fit_model(
     normalize = Normalize(encoding.dim, indices=ords, bounds=bounds) if ords else None
     if encoding.cat_dims:
         model = MixedSingleTaskGP(
-            train_x, train_y, cat_dims=list(encoding.cat_dims), input_transform=normalize, outcome_transform=Standardize(m)
+            train_x, train_y, cat_dims=list(encoding.cat_dims), train_Yvar=train_yvar, input_transform=normalize,
+            outcome_transform=Standardize(m),
         )
     else:
-        model = SingleTaskGP(train_x, train_y, input_transform=normalize, outcome_transform=Standardize(m))
+        model = SingleTaskGP(train_x, train_y, train_Yvar=train_yvar, input_transform=normalize, outcome_transform=Standardize(m))
     if warm_start:
         own = model.state_dict()
         same = {k: v for k, v in warm_start.items() if k in own and own[k].shape == v.shape}

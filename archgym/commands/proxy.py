@@ -29,6 +29,8 @@ def add_parser(sub: Any) -> None:
     t.add_argument("--per-workload", action="store_true", help="one model per workload instead of the workload as a feature")
     t.add_argument("--version", default=None, help="simulator version, when the dataset holds several")
     t.add_argument("--test-fraction", type=float, default=0.2, help="share of unique rows held out for the report")
+    t.add_argument("--calibration-fraction", type=float, default=0.2,
+                   help="share of the training designs set aside to calibrate the uncertainty (0: none)")
     t.add_argument("--holdout-workload", default="auto", help="workload held out for the cross-workload report ('none' to skip)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
@@ -79,6 +81,7 @@ def run_train(args: argparse.Namespace) -> int:
         log_target=args.log_target,
         workload_feature=not args.per_workload,
         test_fraction=args.test_fraction,
+        calibration_fraction=args.calibration_fraction,
         holdout_workload=None if args.holdout_workload.lower() == "none" else args.holdout_workload,
         seed=args.seed,
     )

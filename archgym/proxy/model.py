@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from archgym.errors import ConfigError
 from archgym.proxy.fastpath import compile_model
 from archgym.proxy.features import FeatureEncoder
 
@@ -53,6 +54,10 @@ class MetricModel:
         y_mean, y_std: standardisation of the (possibly logged) target.
         estimators: ``{workload or "*": fitted regressor}``.
         cv_rmse: cross-validated RMSE (metric units) of every candidate tried.
+        calibration: ``{workload or "*": conformal calibration}`` of the per-prediction
+            uncertainty, per workload where it has calibration rows (Mondrian), else pooled ("*")
+            (see :mod:`archgym.proxy.uncertainty`); empty for a model trained without a
+            calibration split.
     """
 
     name: str
@@ -62,6 +67,7 @@ class MetricModel:
     y_std: float
     estimators: dict[str, Any]
     cv_rmse: dict[str, dict[str, float]] = field(default_factory=dict)
+    calibration: dict[str, dict[str, Any]] = field(default_factory=dict)
     _fast: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_target(self, y: np.ndarray) -> np.ndarray:
@@ -80,6 +86,28 @@ class MetricModel:
         fast = self._fast.get(key)
         z = fast(x) if fast is not None else self.estimators[key].predict(x)
         return self.from_target(z)
+
+    def predict_interval(self, x: np.ndarray, workload: str, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(prediction, low, high)`` in metric units: the calibrated ``level`` interval per row.
+
+        Raises:
+            ConfigError: the model was trained without a calibration split.
+        """
+        from archgym.proxy.uncertainty import conformal_quantile, raw_spread
+
+        key = workload if workload in self.estimators else ALL_WORKLOADS
+        cal = self.calibration.get(workload)
+        if not cal or not cal.get("n"):
+            cal = self.calibration.get(key)
+        if not cal or not cal.get("n"):
+            raise ConfigError(
+                f"the proxy of {self.name!r} has no uncertainty calibration (trained without a calibration split); "
+                "retrain it with calibration_fraction > 0 (the default)"
+            )
+        fast = self._fast.get(key)
+        z = fast(x) if fast is not None else self.estimators[key].predict(x)
+        half = conformal_quantile(cal, level) * (raw_spread(self.estimators[key], x) + float(cal["beta"]))
+        return self.from_target(z), self.from_target(z - half), self.from_target(z + half)
 
     def compile(self, samples: Mapping[str, np.ndarray]) -> None:
         """Build the fast paths, checked against ``predict`` on ``samples[workload key]``."""
@@ -192,3 +220,23 @@ class ProxyModel:
         """Validate and predict many designs of one workload (see :meth:`predict_features`)."""
         x = self.encoder.transform_designs(designs, workload)
         return self.predict_features(x, workload)
+
+    @property
+    def calibrated(self) -> bool:
+        """Every metric carries an uncertainty calibration."""
+        return all(any(c.get("n") for c in mm.calibration.values()) for mm in self.metric_models.values())
+
+    def interval_features(self, x: np.ndarray, workload: str, level: float = 0.9) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``{metric: (low, high)}``: the calibrated ``level`` interval of each feature row."""
+        self.compile()
+        out = {}
+        for name, mm in self.metric_models.items():
+            _, lo, hi = mm.predict_interval(x, workload, level)
+            out[name] = (lo, hi)
+        return out
+
+    def std_features(self, x: np.ndarray, workload: str) -> dict[str, np.ndarray]:
+        """``{metric: std}`` in metric units: the calibrated 90 % interval's half-width / 1.645."""
+        from archgym.proxy.uncertainty import Z90
+
+        return {name: (hi - lo) / (2.0 * Z90) for name, (lo, hi) in self.interval_features(x, workload, 0.9).items()}

@@ -124,6 +124,7 @@ def save_model(model: ProxyModel, model_dir: str | os.PathLike[str], extra_card:
                     "y_std": mm.y_std,
                     "groups": list(mm.estimators),
                     "cv_rmse": mm.cv_rmse,
+                    "calibration": mm.calibration,
                 }
                 for name, mm in model.metric_models.items()
             },
@@ -234,7 +235,7 @@ def load_model(model_dir: str | os.PathLike[str], space: Any = None) -> ProxyMod
             raise UntrustedModelError(f"{path}: no regressor for metric {name!r}")
         metric_models[name] = MetricModel(
             name, meta["kind"], bool(meta["log_target"]), float(meta["y_mean"]), float(meta["y_std"]),
-            dict(payload["regressors"][name]), dict(meta.get("cv_rmse", {})),
+            dict(payload["regressors"][name]), dict(meta.get("cv_rmse", {})), dict(meta.get("calibration", {})),
         )
     keys_path = Path(model_dir) / KEYS
     keys = np.load(keys_path, allow_pickle=False) if keys_path.is_file() else np.zeros(0, np.uint64)

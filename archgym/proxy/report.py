@@ -90,10 +90,16 @@ def score_rows(model: Any, rows: Any, mask: np.ndarray, threshold: float = 0.5) 
     """Scores of ``model`` on ``rows[mask]``; returns ``(scores, {metric: (true, predicted)})``.
 
     Regression scores use the rows the simulator reported feasible; the feasibility scores
-    use every row in ``mask``.
+    use every row in ``mask``. A calibrated model (:attr:`ProxyModel.calibrated`) also gets,
+    per metric, ``coverage90`` (share of the true values inside the predicted 90 % interval),
+    the same per workload (``coverage90_by_workload``) and ``width90_pct`` (median interval
+    width as % of the true value).
     """
     preds: dict[str, list[np.ndarray]] = {m: [] for m in model.metric_names}
     truth: dict[str, list[np.ndarray]] = {m: [] for m in model.metric_names}
+    inside: dict[str, dict[str, np.ndarray]] = {m: {} for m in model.metric_names}
+    width: dict[str, list[np.ndarray]] = {m: [] for m in model.metric_names}
+    calibrated = bool(getattr(model, "calibrated", False))
     feas_true, feas_pred = [], []
     for w in dict.fromkeys(rows.workload[mask].tolist()):
         sel = mask & (rows.workload == w)
@@ -102,12 +108,25 @@ def score_rows(model: Any, rows: Any, mask: np.ndarray, threshold: float = 0.5) 
         ok = rows.feasible[sel]
         feas_true.append(ok)
         feas_pred.append(prob >= threshold)
+        intervals = model.interval_features(x[ok], w, 0.9) if calibrated and ok.any() else {}
         for m in model.metric_names:
+            t = rows.y[m][sel][ok]
             preds[m].append(p[m][ok])
-            truth[m].append(rows.y[m][sel][ok])
+            truth[m].append(t)
+            if m in intervals:
+                lo, hi = intervals[m]
+                inside[m][w] = (lo <= t) & (t <= hi)
+                width[m].append((hi - lo) / np.where(t != 0, np.abs(t), np.nan))
     pairs = {m: (np.concatenate(truth[m]) if truth[m] else np.zeros(0), np.concatenate(preds[m]) if preds[m] else np.zeros(0))
              for m in model.metric_names}
     scores: dict[str, Any] = {"rows": int(mask.sum()), "metrics": {m: regression_scores(*pairs[m]) for m in pairs}}
+    for m in model.metric_names:
+        if inside[m]:
+            every = np.concatenate(list(inside[m].values()))
+            sm = scores["metrics"][m]
+            sm["coverage90"] = float(every.mean()) if len(every) else math.nan
+            sm["coverage90_by_workload"] = {w: float(v.mean()) for w, v in inside[m].items() if len(v)}
+            sm["width90_pct"] = float(100.0 * np.nanmedian(np.concatenate(width[m]))) if width[m] else math.nan
     if feas_true:
         scores["feasibility"] = classification_scores(np.concatenate(feas_true), np.concatenate(feas_pred))
     return scores, pairs
@@ -257,12 +276,18 @@ def format_table(report: Mapping[str, Any], warnings: bool = True) -> str:
             continue
         extra = f" {block['workload']!r} (trained without it)" if block.get("workload") else ""
         lines.append(f"\n{label}{extra}: {block['rows']} rows")
-        lines.append(f"  {'metric':<22} {'model':<6} {'RMSE':>11} {'unit':<6} {'%range':>8} {'%mean':>8} {'MAPE%':>8} {'R2':>8}")
+        cov = any("coverage90" in s for s in block["metrics"].values())
+        head = f" {'cov90':>6} {'wid90%':>7}" if cov else ""
+        lines.append(f"  {'metric':<22} {'model':<6} {'RMSE':>11} {'unit':<6} {'%range':>8} {'%mean':>8} {'MAPE%':>8} {'R2':>8}{head}")
         for m, s in block["metrics"].items():
+            tail = f" {_fmt(s.get('coverage90'), True):>6} {_fmt(s.get('width90_pct'), True):>7}" if cov else ""
             lines.append(
                 f"  {m:<22} {kinds.get(m, ''):<6} {_fmt(s['rmse']):>11} {units.get(m, ''):<6} {_fmt(s['rmse_pct_range'], True):>8} "
-                f"{_fmt(s['rmse_pct_mean'], True):>8} {_fmt(s['mape_pct'], True):>8} {_fmt(s['r2'], True):>8}"
+                f"{_fmt(s['rmse_pct_mean'], True):>8} {_fmt(s['mape_pct'], True):>8} {_fmt(s['r2'], True):>8}{tail}"
             )
+            by = s.get("coverage90_by_workload") or {}
+            if len(by) > 1:
+                lines.append("    90 % interval coverage by workload: " + ", ".join(f"{w} {_fmt(v, True)}" for w, v in by.items()))
         f = block.get("feasibility")
         if f and f.get("infeasible"):
             lines.append(f"  feasibility: accuracy {_fmt(f['accuracy'], True)}, infeasible recall {_fmt(f['infeasible_recall'], True)} ({f['infeasible']} infeasible rows)")

@@ -12,7 +12,11 @@ environment, agent and sweep runs on it unchanged. It
   simulator is registered in this process — another simulator version or design space
   (:class:`ProxyMismatchError`);
 * predicts many designs in one vectorised call (:meth:`~ProxySimulator.predict_batch`,
-  :meth:`~ProxySimulator.evaluate_batch`).
+  :meth:`~ProxySimulator.evaluate_batch`);
+* knows its uncertainty: :meth:`~ProxySimulator.predict_interval` (calibrated interval per
+  metric), :meth:`~ProxySimulator.uncertainty` (a std per metric) and
+  ``predict_batch(..., return_std=True)``; its metrics (what :meth:`evaluate` returns) are
+  unchanged (see :mod:`archgym.proxy.uncertainty`).
 
 Its registry name is ``<simulator>-proxy`` and its version ``<simulator version>+proxy.<hash>``
 (the first 8 hex digits of the model file's SHA-256), so rows logged on a proxy never pass
@@ -150,23 +154,46 @@ class ProxySimulator(Simulator):
         return dict(self._default)
 
     # -- prediction --------------------------------------------------------------------
-    def predict_batch(self, designs: Sequence[Mapping[str, Any]], workload: str | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    def predict_batch(self, designs: Sequence[Mapping[str, Any]], workload: str | None = None, return_std: bool = False):
         """Vectorised prediction that never raises for infeasible designs.
 
         Returns:
             ``({metric: values of shape (n,)}, feasible of shape (n,) bool)``; a design is
             feasible when it meets every constraint of the space and the classifier's
-            probability is at least ``threshold``.
+            probability is at least ``threshold``. With ``return_std``, a third item
+            ``{metric: std of shape (n,)}`` (see :meth:`uncertainty`).
 
         Raises:
             InvalidDesignError, UnknownWorkloadError: bad input, naming the culprit.
+            ConfigError: ``return_std`` on a proxy trained without uncertainty calibration.
         """
         workload = self.check_workload(workload)
-        preds, prob = self.model.predict(designs, workload)
+        x = self.model.encoder.transform_designs(designs, workload)
+        preds, prob = self.model.predict_features(x, workload)
         feasible = prob >= self.threshold
         if self.design_space.constraints:
             feasible &= np.fromiter((self.design_space.is_feasible(d) for d in designs), bool, len(designs))
+        if return_std:
+            return preds, feasible, self.model.std_features(x, workload)
         return preds, feasible
+
+    def predict_interval(self, designs: Sequence[Mapping[str, Any]], workload: str | None = None, level: float = 0.9) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``{metric: (low, high)}``: the calibrated ``level`` interval of each design's metric.
+
+        Raises:
+            ConfigError: the proxy was trained without uncertainty calibration.
+            ValueError: ``level`` outside (0, 1).
+        """
+        workload = self.check_workload(workload)
+        x = self.model.encoder.transform_designs(designs, workload)
+        return self.model.interval_features(x, workload, level)
+
+    def uncertainty(self, designs: Sequence[Mapping[str, Any]], workload: str | None = None) -> dict[str, np.ndarray]:
+        """``{metric: std}`` in metric units per design: the calibrated 90 % interval's
+        half-width / 1.645 (a Gaussian with the same 90 % interval)."""
+        workload = self.check_workload(workload)
+        x = self.model.encoder.transform_designs(designs, workload)
+        return self.model.std_features(x, workload)
 
     def evaluate(self, design: Mapping[str, Any], workload: str | None = None) -> dict[str, float]:
         """Predict one design's metrics (see :meth:`Simulator.evaluate`)."""

@@ -120,6 +120,9 @@ class TrainConfig:
         test_fraction: share of the designs held out for the report (with every workload of each).
         holdout_workload: the workload held out for the cross-workload report ("auto": the
             last one in sorted order; None: no cross-workload report).
+        calibration_fraction: share of the TRAINING designs set aside to calibrate the
+            per-prediction uncertainty (split-conformal, see :mod:`archgym.proxy.uncertainty`);
+            the final model is still fitted on every training row. 0 = no uncertainty.
         seed: seeds splits, subsamples and estimators.
         threads: BLAS/OpenMP threads while fitting (1: the machines are shared).
     """
@@ -132,6 +135,7 @@ class TrainConfig:
     gp_max_rows: int = 1500
     test_fraction: float = 0.2
     holdout_workload: str | None = "auto"
+    calibration_fraction: float = 0.2
     seed: int = 0
     threads: int = 1
 
@@ -145,6 +149,8 @@ class TrainConfig:
             raise ConfigError(f"cv_folds must be >= 2, got {self.cv_folds}")
         if not 0.0 < self.test_fraction < 1.0:
             raise ConfigError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        if not 0.0 <= self.calibration_fraction < 1.0:
+            raise ConfigError(f"calibration_fraction must be in [0, 1), got {self.calibration_fraction}")
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -230,6 +236,28 @@ def _select(
     return best, scores
 
 
+def _calibrate(key: str, x: np.ndarray, z: np.ndarray, groups: np.ndarray, workloads: np.ndarray, cfg: TrainConfig,
+               rng: np.random.Generator, notes: Counter) -> dict[str, dict[str, Any]]:
+    """Split-conformal calibration of candidate ``key`` on ``calibration_fraction`` of these
+    (training) designs, fitted on the rest (see :mod:`archgym.proxy.uncertainty`).
+
+    Returns ``{"*": pooled, <workload>: that workload's rows only}`` (Mondrian by workload:
+    one model's residuals differ in scale from one workload to another, so each workload gets
+    its own quantile; the pooled one serves a workload without calibration rows).
+    """
+    from archgym.proxy.uncertainty import calibrate
+
+    fit_part, cal_part = split_masks(groups, cfg.calibration_fraction, cfg.seed + 1)
+    if not fit_part.any() or not cal_part.any():
+        return {ALL_WORKLOADS: {"beta": 0.0, "n": 0, "scores": []}}
+    est = _fit(key, x[fit_part], z[fit_part], cfg, rng, notes)
+    out = {ALL_WORKLOADS: calibrate(est, x[cal_part], z[cal_part])}
+    for w in dict.fromkeys(workloads[cal_part].tolist()):
+        sel = cal_part & (workloads == w)
+        out[str(w)] = calibrate(est, x[sel], z[sel])
+    return out
+
+
 def _metric_model(name: str, y: np.ndarray, cfg: TrainConfig) -> MetricModel:
     log = cfg.log_target
     if log and np.any(y <= 0):
@@ -270,6 +298,9 @@ def fit_proxy(rows: Rows, train: np.ndarray, cfg: TrainConfig, kinds: dict[str, 
             else:
                 key, scores = _select(name, mm, x, y, cfg, notes)
                 mm.cv_rmse[g] = {k: v["cv_rmse"] for k, v in scores.items()}
+            if cfg.calibration_fraction > 0:
+                cal = _calibrate(key, x, mm.to_target(y), rows.design_ids[sel], rows.workload[sel], cfg, rng, notes)
+                mm.calibration.update(cal if g == ALL_WORKLOADS else {g: cal[ALL_WORKLOADS]})
             mm.estimators[g] = _fit(key, x, mm.to_target(y), cfg, rng, notes)
             mm.kind = key if not mm.kind or mm.kind == key else "mixed"
             logger.info("%s [%s]: fitted %s on %d rows", name, g, key, len(x))
