@@ -46,6 +46,9 @@ class Tier:
         translate: maps an environment design to the tier simulator's design; ``None``: the
             tier simulator has the environment's design space.
         cost_source: where ``cost`` comes from (command and date of the measurement).
+        unavailable: why this tier cannot be built here (e.g. a proxy tier with no trained
+            model); an environment that needs it raises this as a one-line error, while the
+            family's other tiers stay usable (``""``: available).
     """
 
     name: str
@@ -55,6 +58,13 @@ class Tier:
     workload: str | Callable[[str], str] | None = None
     translate: Callable[[Design], Design] | None = None
     cost_source: str = ""
+    unavailable: str = ""
+
+    def require(self) -> Tier:
+        """This tier, or a :class:`~archgym.errors.ConfigError` saying why it cannot be built."""
+        if self.unavailable:
+            raise ConfigError(self.unavailable)
+        return self
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -325,13 +335,14 @@ QNET_COST_SOURCE = ("bench_fidelity_costs.py --families qnet --n 40 --seed 0, 20
 
 
 def _dram_tiers(workload: str | None = None, proxy_model: str | None = None) -> list[Tier]:
-    if proxy_model is None:
-        raise ConfigError("the dram family's proxy tier needs a trained model: give proxy_model=<model dir> (archgym proxy train)")
-    from archgym.proxy.registry import register_proxy
+    if proxy_model is None:  # the cycle tier stays usable on its own (e.g. --fidelity cycle)
+        name, missing = "dram-proxy", "the dram family's proxy tier needs a trained model: give proxy_model=<model dir> (archgym proxy train)"
+    else:
+        from archgym.proxy.registry import register_proxy
 
-    name = register_proxy(proxy_model, overwrite=True)
+        name, missing = register_proxy(proxy_model, overwrite=True), ""
     return [
-        Tier("proxy", name, cost=1.0, cost_source=DRAM_COST_SOURCE),
+        Tier("proxy", name, cost=1.0, cost_source=DRAM_COST_SOURCE, unavailable=missing),
         Tier("cycle", "dram", cost=DRAM_CYCLE_COST, cost_source=DRAM_COST_SOURCE),
     ]
 

@@ -104,7 +104,7 @@ class DesignEnv(gym.Env):
         if fidelity is not None:
             family = simulator if isinstance(simulator, str) else simulator.name
             tiers = tiers_for(family, workload, **dict(tier_options or {}))
-            tier = tiers[tier_index(tiers, fidelity)]
+            tier = tiers[tier_index(tiers, fidelity)].require()
             if workload is None:  # the family simulator's default workload, mapped to the tier's
                 workload = (make_simulator(family) if isinstance(simulator, str) else simulator).check_workload(None)
             workload = tier.workload_for(workload)

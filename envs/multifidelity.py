@@ -99,6 +99,7 @@ class MultiFidelityEnv(gym.Env):
         self.env_id = env_id or (self.spec.id if self.spec is not None else "")
         sims: dict[tuple[str, str], Simulator] = {}
         for t in self.tiers:
+            t.require()
             key = (t.simulator, repr(sorted(dict(t.simulator_kwargs).items())))
             if key not in sims:
                 sims[key] = make_simulator(t.simulator, **dict(t.simulator_kwargs))

@@ -108,7 +108,7 @@ def env_simulator(env_id: str, name: str, kwargs: dict[str, Any]) -> Any:
     from archgym.simulator import make_simulator
 
     if env_id in MF_ENV_IDS.values():
-        top = tiers_for(name, None, **kwargs)[-1]
+        top = [t.require() for t in tiers_for(name, None, **kwargs)][-1]  # every tier must be buildable
         return make_simulator(top.simulator, **dict(top.simulator_kwargs))
     return make_simulator(name, **kwargs)
 

@@ -14,6 +14,7 @@ import archgym
 from archgym.agents import make_agent
 from archgym.agents.screener import SuccessiveHalving
 from archgym.datasets import load
+from archgym.envs import DesignEnv, MultiFidelityEnv
 from archgym.envs.evaluator import EvalRecord
 from archgym.errors import ConfigError, InfeasibleDesign
 from archgym.fidelity import Budget, CostLedger, Tier, register_tiers, tiers_for
@@ -249,7 +250,8 @@ def test_registered_mf_ids_and_qnet_tiers():
         (lambda env: Budget(calls={"fine": 0}), "budget calls for tier 'fine' must be an integer >= 1, got 0"),
         (lambda env: make_agent("mf-sh").search(env, Budget(calls={"exact": 3})), "budget names unknown tier 'exact'; tiers: coarse, fine"),
         (lambda env: tiers_for("sparse_sat"), "simulator family 'sparse_sat' declares no fidelity tiers"),
-        (lambda env: tiers_for("dram"), "the dram family's proxy tier needs a trained model: give proxy_model=<model dir>"),
+        (lambda env: DesignEnv("dram", fidelity="proxy"), "the dram family's proxy tier needs a trained model: give proxy_model=<model dir>"),
+        (lambda env: MultiFidelityEnv("dram"), "the dram family's proxy tier needs a trained model: give proxy_model=<model dir>"),
         (lambda env: tiers_for("qnet", proxy_model="m"), "tier family 'qnet' has no option 'proxy_model'; options: (none)"),
         (lambda env: tiers_for("toy", infeasible=3), "tier family 'toy' has no option 'infeasible' (did you mean 'infeasible_from'?)"),
     ],
@@ -344,3 +346,12 @@ def test_sweep_config_checks_mf_tier_options(tmp_path):
 
     with pytest.raises(ConfigError, match="proxy_model"):
         load_config({"name": "mfd", "budget": 2, "agents": {"mf-sh": {}}, "envs": [{"id": "archgym/DRAM-MF-v0"}]})
+
+
+def test_dram_cycle_tier_needs_no_proxy_model():
+    """``--fidelity cycle`` runs the cycle-level tier alone: no trained proxy is needed for it."""
+    env = DesignEnv("dram", workload="stream", fidelity="cycle")
+    env.reset(seed=0)
+    _, _, _, _, info = env.step(env.simulator.default_design())
+    assert info["fidelity"] == "cycle" and info["cost"] == pytest.approx(tiers_for("dram")[-1].unit_cost)
+    assert info["record"].metrics["total_time_ns"] > 0
