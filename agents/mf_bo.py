@@ -48,7 +48,7 @@ from archgym.agents.bo.multifidelity import (
     reward_variance,
     target_variance,
 )
-from archgym.agents.bo.optimise import candidate_pool
+from archgym.agents.bo.optimise import candidate_pool, initial_design
 from archgym.agents.torch_threads import set_torch_threads
 from archgym.envs.evaluator import EvalRecord
 from archgym.space import Design, ParameterSpace
@@ -84,9 +84,6 @@ class MultiFidelityBO(MultiFidelityAgent):
 
     # -- setup ----------------------------------------------------------------------------
     def _setup(self, space: ParameterSpace, rng: np.random.Generator) -> None:
-        import torch
-        from torch.quasirandom import SobolEngine
-
         set_torch_threads(self.params["torch_threads"])
         self.n_tiers = max(1, len(self.tiers))
         self.costs = [float(t.unit_cost) for t in self.tiers] or [1.0]
@@ -106,18 +103,7 @@ class MultiFidelityBO(MultiFidelityAgent):
         self.iterations = 0
         self.timings: list[dict[str, float]] = []
         self.proposals: list[tuple[int, Design]] = []  # (tier, design) in order
-        n = int(self.params["n_init"])
-        init: list[tuple[int, ...]] = []
-        if self.encoding.dim:
-            u = SobolEngine(self.encoding.dim, scramble=True, seed=self._seed).draw(n, dtype=torch.float64).numpy()
-            for row in self.encoding.from_unit(u):
-                key = tuple(int(v) for v in row)
-                if key not in init:
-                    init.append(key)
-        while len(init) < n and (space.size is None or len(init) < space.size):
-            key = tuple(int(v) for v in rng.integers(0, space.nvec))
-            if key not in init:
-                init.append(key)
+        init = initial_design(self.encoding, space.size, int(self.params["n_init"]), self._seed, rng)
         self._queue = [(k, 0) for k in init]
         if not hasattr(self, "_noise"):
             self._noise: dict[int, Any] = {}
@@ -293,13 +279,10 @@ class MultiFidelityPriorBO(MultiFidelityBO):
         HyperParameter("cheap_per_top", int, 8, "cheap-tier calls per top-tier call", low=0),
     )
 
-    def batch_size(self) -> int:
-        return max(1, len(self._queue))
-
     def _iterate(self) -> list[tuple[tuple[int, ...], int]]:
-        """The next proposals: the best (design, tier) pair; when it is below the top tier,
-        also the next best cheap pairs of other designs, up to ``cheap_batch`` (one GP fit
-        per batch of cheap calls)."""
+        """The next proposals: up to the cheap quota (``cheap_per_top`` per top-tier call so
+        far, within the cost left) of cheap-tier designs by the cheap GP's expected
+        improvement, then one top-tier design by the combined model's (one fit of each)."""
         import torch
 
         t0 = time.perf_counter()

@@ -26,7 +26,7 @@ from archgym.agents.base import Agent, HyperParameter, unwrap_design_env
 from archgym.agents.bo.acquisition import build_acquisition
 from archgym.agents.bo.encoding import SpaceEncoding, transform_rewards
 from archgym.agents.bo.model import fit_model, hyperparameters, select_training
-from archgym.agents.bo.optimise import candidate_pool, optimise_discrete, optimise_mixed
+from archgym.agents.bo.optimise import candidate_pool, initial_design, optimise_discrete, optimise_mixed
 from archgym.agents.torch_threads import set_torch_threads
 from archgym.envs.evaluator import EvalRecord
 from archgym.space import Design, ParameterSpace
@@ -72,9 +72,6 @@ class BayesianOptimisation(Agent):
     )
 
     def _setup(self, space: ParameterSpace, rng: np.random.Generator) -> None:
-        import torch
-        from torch.quasirandom import SobolEngine
-
         set_torch_threads(self.params["torch_threads"])
         self.encoding = SpaceEncoding.from_space(space, self.params["integer_scale"])
         self._seed = int(rng.integers(2**31 - 1))
@@ -86,19 +83,7 @@ class BayesianOptimisation(Agent):
         self.iterations = 0
         self._warm: dict | None = None
         self.timings: list[dict[str, float]] = []
-        n = int(self.params["n_init"])
-        init: list[tuple[int, ...]] = []
-        if self.encoding.dim:
-            sobol = SobolEngine(self.encoding.dim, scramble=True, seed=self._seed).draw(n, dtype=torch.float64).numpy()
-            for row in self.encoding.from_unit(sobol):
-                key = tuple(int(v) for v in row)
-                if key not in init:
-                    init.append(key)
-        while len(init) < n and (space.size is None or len(init) < space.size):
-            key = tuple(int(v) for v in rng.integers(0, space.nvec))
-            if key not in init:
-                init.append(key)
-        self._init = init
+        self._init = initial_design(self.encoding, space.size, int(self.params["n_init"]), self._seed, rng)
 
     def batch_size(self) -> int:
         return len(self._init) if self._init else int(self.params["batch_size"])

@@ -23,7 +23,28 @@ from archgym.agents.bo.encoding import SpaceEncoding
 if TYPE_CHECKING:
     pass
 
-__all__ = ["candidate_pool", "optimise_discrete", "optimise_mixed"]
+__all__ = ["candidate_pool", "initial_design", "optimise_discrete", "optimise_mixed"]
+
+
+def initial_design(encoding: SpaceEncoding, space_size: int | None, n: int, seed: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
+    """The first ``n`` distinct designs of a BO search (index tuples): a scrambled Sobol
+    sequence seeded with ``seed`` mapped onto the space, topped up with random designs from
+    ``rng`` when the Sobol points collide (never more than ``space_size`` designs)."""
+    import torch
+    from torch.quasirandom import SobolEngine
+
+    init: list[tuple[int, ...]] = []
+    if encoding.dim:
+        u = SobolEngine(encoding.dim, scramble=True, seed=seed).draw(n, dtype=torch.float64).numpy()
+        for row in encoding.from_unit(u):
+            key = tuple(int(v) for v in row)
+            if key not in init:
+                init.append(key)
+    while len(init) < n and (space_size is None or len(init) < space_size):
+        key = tuple(int(v) for v in rng.integers(0, encoding.nvec))
+        if key not in init:
+            init.append(key)
+    return init
 
 
 def candidate_pool(
