@@ -22,7 +22,7 @@ def add_parser(sub: Any) -> None:
     bsub = p.add_subparsers(dest="bench_command", metavar="SUBCOMMAND", required=True)
 
     t = example_parser(bsub, "tasks", "list a suite's tasks and their references", "archgym bench tasks --suite v1")
-    t.add_argument("--suite", default=None, help="suite name (v1, v2; default: the newest) or YAML file")
+    t.add_argument("--suite", default=None, help="suite name (v1, v2, v3; default: the newest) or YAML file")
     t.add_argument("--json", action="store_true", help="print JSON")
     t.set_defaults(func=run_tasks)
 
@@ -34,7 +34,7 @@ def add_parser(sub: Any) -> None:
         "chunk or agent run (default under $ARCHGYM_CACHE_DIR/bench-refs/), so the same command\n"
         "after a kill resumes. Prints the record; --write stores it in the suite's refs file.",
     )
-    r.add_argument("--suite", default=None, help="suite name (v1, v2; default: the newest) or YAML file")
+    r.add_argument("--suite", default=None, help="suite name (v1, v2, v3; default: the newest) or YAML file")
     r.add_argument("--task", required=True, help="task id (see `archgym bench tasks`)")
     r.add_argument("--method", choices=("exhaustive", "random", "agents"), help="override the task's ref_method")
     r.add_argument("--designs", type=int, default=100_000, help="random designs (random method)")
@@ -55,7 +55,7 @@ def add_parser(sub: Any) -> None:
         "One sweep per task in OUT/tasks/<task>/ (every call logged to its dataset). After a kill, the\n"
         "same command with --resume finishes the run without losing or repeating a row.",
     )
-    b.add_argument("--suite", default=None, help="suite name (v1, v2; default: the newest) or YAML file")
+    b.add_argument("--suite", default=None, help="suite name (v1, v2, v3; default: the newest) or YAML file")
     b.add_argument("--agents", required=True, help="comma-separated agent names (default hyper-parameters)")
     b.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per agent and task")
     b.add_argument("--out", "-o", required=True, help="benchmark folder (new, or the run's own with --resume)")
