@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from archgym.agents.base import HyperParameter
-from archgym.agents.generational import GenerationalAgent, OrderedMoves, rank_order
+from archgym.agents.generational import FITNESS_HYPERPARAMETERS, GenerationalAgent, OrderedMoves, rank_order
 
 __all__ = ["AntColony"]
 
@@ -64,6 +64,7 @@ class AntColony(GenerationalAgent):
             choices=("ordered", "categorical"),
         ),
         HyperParameter("spread", float, 0.1, "ordered spreading kernel width as a fraction of the range", low=0.0, high=10.0),
+        *FITNESS_HYPERPARAMETERS,
     )
 
     def _start(self) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from archgym.agents.base import HyperParameter
-from archgym.agents.generational import GenerationalAgent, OrderedMoves, rank_order
+from archgym.agents.generational import FITNESS_HYPERPARAMETERS, GenerationalAgent, OrderedMoves, rank_order
 
 __all__ = ["GeneticAlgorithm"]
 
@@ -65,6 +65,7 @@ class GeneticAlgorithm(GenerationalAgent):
         HyperParameter(
             "mutation_scale", float, 0.15, "ordered step's standard deviation as a fraction of the range", low=1e-6, high=10.0
         ),
+        *FITNESS_HYPERPARAMETERS,
     )
 
     def _start(self) -> None:
