@@ -53,15 +53,20 @@ _NOVELTY_TRIES = 8
 _EMPTY_GENERATIONS = 50
 
 
-def rank_order(feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
+def rank_order(feasible: np.ndarray, reward: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
     """Indices sorting members best first: feasible before infeasible, then larger reward.
+
+    Members of equal fitness keep their order (the first listed ranks first), or, with ``rng``,
+    are ordered at random.
 
     Args:
         feasible: bool array of shape ``(n,)``.
         reward: float array of shape ``(n,)`` (NaN counts as worst).
+        rng: breaks ties at random when given.
     """
     r = np.where(np.isnan(reward), -np.inf, reward)
-    return np.lexsort((-r, ~feasible.astype(bool)))
+    tie = rng.permutation(len(r)) if rng is not None else np.arange(len(r))
+    return np.lexsort((tie, -r, ~feasible.astype(bool)))
 
 
 #: the two fitness options shared by the GA and the ant colony (see the module docstring)
@@ -70,6 +75,10 @@ FITNESS_HYPERPARAMETERS = (
         "multi_objective", str, "pareto",
         "multi-objective tasks: rank by Pareto front and hypervolume contribution, or by the scalarised reward",
         choices=("pareto", "scalarised"),
+    ),
+    HyperParameter(
+        "ties", str, "random", "members of equal fitness ranked in random order, or first listed first",
+        choices=("random", "first"),
     ),
     HyperParameter(
         "constraints", str, "feasible_first",
@@ -213,6 +222,8 @@ class GenerationalAgent(Agent):
         #: per archived design: its reward vector (multi-objective) and whether it has metrics
         self._vectors: dict[tuple[int, ...], tuple[float, ...] | None] = {}
         self._measured: dict[tuple[int, ...], bool] = {}
+        #: the parents' pool kept across generations by (mu + lambda) survival (see ``_plus_survival``)
+        self._pool: list[tuple[int, ...]] = []
         self._members = np.zeros((0, len(space)), dtype=np.int64)
         self._queue: list[tuple[int, ...]] = []
         self._queued: set[tuple[int, ...]] = set()
@@ -319,10 +330,25 @@ class GenerationalAgent(Agent):
         keep = [k for k in dict.fromkeys(known) if k in self._archive]
         if not keep:
             return self._first_generation()
+        if self._plus_survival():
+            keep = list(dict.fromkeys(self._pool + keep))
+            feasible, reward = self._fitness(keep)
+            keep = [keep[i] for i in self.rank(feasible, reward)[: self._generation_size()]]
+            self._pool = keep
         members = np.asarray(keep, dtype=np.int64)
         feasible, reward = self._fitness(keep)
         self.generation += 1
         return self._next_generation(members, feasible, reward)
+
+    def _plus_survival(self) -> bool:
+        """Hook: whether the next generation's parents are the best ``population`` members of
+        the previous parents and the new generation together ((mu + lambda), as NSGA-II), rather
+        than the new generation alone."""
+        return False
+
+    def rank(self, feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
+        """:func:`rank_order` with ties broken as the ``ties`` option says."""
+        return rank_order(feasible, reward, self.rng if self.params.get("ties", "random") == "random" else None)
 
     def _fitness(self, keys: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
         """``(feasible, reward)`` the members ``keys`` are ranked by (see the module docstring)."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from archgym.agents.base import HyperParameter
-from archgym.agents.generational import FITNESS_HYPERPARAMETERS, GenerationalAgent, OrderedMoves, rank_order
+from archgym.agents.generational import FITNESS_HYPERPARAMETERS, GenerationalAgent, OrderedMoves
 
 __all__ = ["GeneticAlgorithm"]
 
@@ -75,6 +75,9 @@ class GeneticAlgorithm(GenerationalAgent):
             self._moves = OrderedMoves(self.space)
             self._move_scale = float(self.params["mutation_scale"])
 
+    def _plus_survival(self) -> bool:
+        return self.n_objectives > 1 and self.params["multi_objective"] == "pareto"
+
     def _generation_size(self) -> int:
         return int(self.params["population"])
 
@@ -85,7 +88,7 @@ class GeneticAlgorithm(GenerationalAgent):
     def _next_generation(self, members: np.ndarray, feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
         p = self.params
         pop = self._generation_size()
-        order = rank_order(feasible, reward)
+        order = self.rank(feasible, reward)
         n_elite = min(int(p["elitism"]), pop - 1, len(members))
         elites = members[order[:n_elite]]
         self._age += 1
