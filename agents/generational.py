@@ -7,7 +7,7 @@ already seen (an elite carried over, a child identical to an earlier design) tak
 from the agent's archive and cost no simulator call, so the budget buys only new designs.
 
 Fitness is ranked lexicographically: feasible before infeasible, then by reward (larger is
-better). Only ranks are used, so the agents are insensitive to the reward's scale. Two options
+better). Only ranks are used, so the agents are insensitive to the reward's scale. Three options
 (hyper-parameters of both agents) say what "reward" and "feasible" mean here:
 
 * ``multi_objective="pareto"`` (default): on a multi-objective task (the objective has two or
@@ -17,7 +17,12 @@ better). Only ranks are used, so the agents are insensitive to the reward's scal
   point), because the task is scored by the hypervolume of the front, not by the scalarised
   reward. ``"scalarised"`` ranks by the objective's scalar reward (a weighted sum), the
   behaviour before: it drives the whole population to the one point of the front that
-  minimises the sum.
+  minimises the sum. (The GA with ``"pareto"`` also keeps its parents by (mu + lambda)
+  survival, see :meth:`GenerationalAgent._plus_survival`.)
+* ``ties="random"`` (default): members of equal fitness are ranked in random order;
+  ``"first"`` ranks the first listed first (the behaviour before, which on a plateau of equal
+  rewards lets the elite and the earliest children win every tournament, so the population
+  collapses onto their genes).
 * ``constraints="feasible_first"`` (default, Deb's rule) ranks every feasible member before
   every infeasible one; ``"penalty"`` ranks members that have metrics by the objective's
   penalised reward alone (:class:`~archgym.objective.Constrained` lowers an infeasible
@@ -96,7 +101,10 @@ def pareto_fitness(vectors: np.ndarray, ref: np.ndarray | None = None) -> np.nda
     orders the members of one front by their exclusive hypervolume contribution above ``ref``
     (the hypervolume the front loses without that member; ``tie = rank / size``, the largest
     contribution ranked highest), or, with no reference point, by NSGA-II's crowding distance.
-    Only the order matters (the GA and ACO rank members).
+    With ``ref``, only members above it in every objective are sorted so (they are what the
+    hypervolume counts); the others rank below all of them (one level further down), ordered by
+    their total shortfall ``Σ max(ref − v, 0)`` (smallest first). Only the order matters (the GA
+    and ACO rank members).
 
     Args:
         vectors: reward vectors ('larger is better'), shape ``(n, k)``.
@@ -110,6 +118,17 @@ def pareto_fitness(vectors: np.ndarray, ref: np.ndarray | None = None) -> np.nda
     out = np.empty(n, dtype=np.float64)
     left = np.arange(n)
     level = 0
+    if ref is not None:
+        # The hypervolume counts only points above the reference point in every objective: a
+        # point outside that box ranks below every point inside it, by its shortfall.
+        shortfall = np.maximum(np.asarray(ref, dtype=np.float64) - pts, 0.0).sum(axis=1)
+        outside = np.nonzero(shortfall > 0)[0]
+        left = np.nonzero(shortfall == 0)[0]
+        if len(outside):
+            inside_levels = _levels(pts[left]) if len(left) else 0
+            tie = np.empty(len(outside))
+            tie[np.lexsort((np.arange(len(outside)), -shortfall[outside]))] = np.arange(len(outside)) / len(outside)
+            out[outside] = -inside_levels + tie - 1.0
     while len(left):
         mask = pareto_front(pts[left])
         front = left[mask]
@@ -120,6 +139,15 @@ def pareto_fitness(vectors: np.ndarray, ref: np.ndarray | None = None) -> np.nda
         left = left[~mask]
         level += 1
     return out
+
+
+def _levels(pts: np.ndarray) -> int:
+    """Number of non-dominated sorting levels of ``pts`` (shape ``(m, k)``, m >= 1)."""
+    left, level = np.arange(len(pts)), 0
+    while len(left):
+        left = left[~pareto_front(pts[left])]
+        level += 1
+    return level
 
 
 def _contributions(front: np.ndarray, ref: np.ndarray) -> np.ndarray:

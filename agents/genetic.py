@@ -20,6 +20,11 @@ One generation:
 4. a child identical to a design already evaluated is mutated further until it is new
    (a few attempts), so the budget buys only new designs.
 
+Members are ranked as :mod:`archgym.agents.generational` says (options ``multi_objective``,
+``ties``, ``constraints``). On a multi-objective task with ``multi_objective="pareto"`` the
+parents of a generation are the best ``population`` members of the previous parents and the
+new generation together ((mu + lambda) survival, as NSGA-II), not the new generation alone.
+
 ``generations`` bounds the generations of one population; when reached the population
 restarts from random members (keeping the elites), so the budget is always spent the same way
 as for every other agent. ``generations=0`` (default) evolves one population until the budget

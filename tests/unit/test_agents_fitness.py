@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from archgym.agents import AntColony, GeneticAlgorithm
-from archgym.agents.generational import pareto_fitness
+from archgym.agents.generational import pareto_fitness, rank_order
 from archgym.envs import EvalRecord
 from archgym.objective import Score
 from archgym.space import Integer, ParameterSpace
@@ -87,3 +87,37 @@ def test_penalty_keeps_failed_evaluations_last():
         EvalRecord(1, {"x": 1}, {"m": 1.0}, Score(-1.0), False, None, 0.0, 1),
     ])
     assert agent._fitness([(0,), (1,)])[0].tolist() == [False, True]
+
+
+def test_rank_order_breaks_ties_at_random_only_among_equals():
+    feasible = np.array([True, True, True, True, False])
+    reward = np.array([1.0, 2.0, 1.0, 1.0, 9.0])
+    assert rank_order(feasible, reward).tolist() == [1, 0, 2, 3, 4]  # first listed first
+    seen = set()
+    for seed in range(20):
+        order = rank_order(feasible, reward, np.random.default_rng(seed)).tolist()
+        assert order[0] == 1 and order[-1] == 4 and sorted(order[1:4]) == [0, 2, 3]
+        seen.add(tuple(order[1:4]))
+    assert len(seen) == 6  # every order of the three tied members occurs
+
+
+@pytest.mark.parametrize("ties, low, high", [("first", 35, 65), ("random", 85, 115)])
+def test_ga_on_a_plateau_picks_parents_evenly_only_with_random_ties(ties, low, high):
+    # 200 distinct members of equal reward, 3-way tournaments, children = copies of a parent.
+    # First listed wins ties: the parent is the smallest of 3 uniform draws (mean index ~50);
+    # random ties: any member equally (mean ~100).
+    space = ParameterSpace({"x": Integer(0, 199)})
+    ga = GeneticAlgorithm(population=200, elitism=0, crossover_rate=0.0, mutation_rate=0.0, tournament_size=3, ties=ties)
+    ga.setup(space, np.random.default_rng(7))
+    members = np.arange(200)[:, None]
+    children = ga._next_generation(members, np.ones(200, bool), np.zeros(200))
+    assert low < children[:, 0].mean() < high
+
+
+def test_pareto_fitness_ranks_points_outside_the_reference_box_last_by_shortfall():
+    # ref (0, 2): a = (1, 4), b = (2, 3) and e = (2, 2) (shortfall 0) are inside; c = (3, 1) and
+    # d = (1, 1) fall short by 1 in the second objective: below every inside member, and with
+    # equal shortfalls the first listed ranks lower.
+    f = pareto_fitness(PTS, np.array([0.0, 2.0]))
+    assert min(f[[0, 1, 4]]) > max(f[[2, 3]])
+    assert f[2] < f[3]  # equal shortfall: the first listed ranks lower (lexsort on index)
