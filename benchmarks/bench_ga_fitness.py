@@ -6,7 +6,9 @@ scores it (value curve of feasible calls or hypervolume, normalised by the store
 Prints per variant the median normalised regret at 100 % of the budget and the paired test
 against random search of the same seeds (Wilcoxon, as the leaderboard). The variants are the
 fitness options of :mod:`archgym.agents.generational`: ``multi_objective`` (``pareto`` |
-``scalarised``) and ``constraints`` (``feasible_first`` | ``penalty``).
+``scalarised``), ``ties`` (``random`` | ``first``) and ``constraints`` (``feasible_first`` |
+``penalty``); "before" is the behaviour before these options (``ties=first``,
+``multi_objective=scalarised``).
 
 Usage::
 
@@ -33,7 +35,9 @@ VARIANTS = {
     "ga": ("ga", {}),
     "ga scalarised": ("ga", {"multi_objective": "scalarised"}),
     "ga penalty": ("ga", {"constraints": "penalty"}),
+    "ga before": ("ga", {"ties": "first", "multi_objective": "scalarised"}),
     "aco": ("aco", {}),
+    "aco before": ("aco", {"ties": "first", "multi_objective": "scalarised"}),
     "aco scalarised": ("aco", {"multi_objective": "scalarised"}),
     "aco penalty": ("aco", {"constraints": "penalty"}),
 }
