@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from archgym.agents.base import HyperParameter
-from archgym.agents.generational import GenerationalAgent, OrderedMoves, rank_order
+from archgym.agents.generational import FITNESS_HYPERPARAMETERS, GenerationalAgent, OrderedMoves
 
 __all__ = ["AntColony"]
 
@@ -64,6 +64,7 @@ class AntColony(GenerationalAgent):
             choices=("ordered", "categorical"),
         ),
         HyperParameter("spread", float, 0.1, "ordered spreading kernel width as a fraction of the range", low=0.0, high=10.0),
+        *FITNESS_HYPERPARAMETERS,
     )
 
     def _start(self) -> None:
@@ -112,7 +113,7 @@ class AntColony(GenerationalAgent):
     def _next_generation(self, members: np.ndarray, feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
         p = self.params
         self.tau *= 1.0 - p["evaporation"]
-        order = rank_order(feasible, reward)
+        order = self.rank(feasible, reward)
         m = max(1, (len(members) + 1) // 2)
         for r, i in enumerate(order[:m]):
             self._lay(members[i], p["deposit"] * (m - r) / m)

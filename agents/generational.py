@@ -7,7 +7,27 @@ already seen (an elite carried over, a child identical to an earlier design) tak
 from the agent's archive and cost no simulator call, so the budget buys only new designs.
 
 Fitness is ranked lexicographically: feasible before infeasible, then by reward (larger is
-better). Only ranks are used, so the agents are insensitive to the reward's scale.
+better). Only ranks are used, so the agents are insensitive to the reward's scale. Three options
+(hyper-parameters of both agents) say what "reward" and "feasible" mean here:
+
+* ``multi_objective="pareto"`` (default): on a multi-objective task (the objective has two or
+  more objectives) the reward a member is ranked by is its Pareto fitness
+  (:func:`pareto_fitness`: non-dominated sorting of the reward vectors, ties within a front
+  broken by each member's exclusive hypervolume contribution above the objective's reference
+  point), because the task is scored by the hypervolume of the front, not by the scalarised
+  reward. ``"scalarised"`` ranks by the objective's scalar reward (a weighted sum), the
+  behaviour before: it drives the whole population to the one point of the front that
+  minimises the sum. (The GA with ``"pareto"`` also keeps its parents by (mu + lambda)
+  survival, see :meth:`GenerationalAgent._plus_survival`.)
+* ``ties="random"`` (default): members of equal fitness are ranked in random order;
+  ``"first"`` ranks the first listed first (the behaviour before, which on a plateau of equal
+  rewards lets the elite and the earliest children win every tournament, so the population
+  collapses onto their genes).
+* ``constraints="feasible_first"`` (default, Deb's rule) ranks every feasible member before
+  every infeasible one; ``"penalty"`` ranks members that have metrics by the objective's
+  penalised reward alone (:class:`~archgym.objective.Constrained` lowers an infeasible
+  design's reward by ``penalty × relative violation``), so a design just over a limit can
+  still be a parent when the optimum lies on the limit.
 
 Ordered parameters (integer, power of two, ordinal, gridded real) have a notion of distance
 that categorical ones lack. :class:`OrderedMoves` places each ordered parameter's values on the
@@ -23,11 +43,12 @@ from abc import abstractmethod
 
 import numpy as np
 
-from archgym.agents.base import Agent
+from archgym.agents.base import Agent, HyperParameter, unwrap_design_env
 from archgym.envs.evaluator import EvalRecord
+from archgym.pareto import hypervolume, pareto_front
 from archgym.space import Design, ParameterSpace
 
-__all__ = ["GenerationalAgent", "OrderedMoves", "rank_order"]
+__all__ = ["FITNESS_HYPERPARAMETERS", "GenerationalAgent", "OrderedMoves", "pareto_fitness", "rank_order"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +58,118 @@ _NOVELTY_TRIES = 8
 _EMPTY_GENERATIONS = 50
 
 
-def rank_order(feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
+def rank_order(feasible: np.ndarray, reward: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
     """Indices sorting members best first: feasible before infeasible, then larger reward.
+
+    Members of equal fitness keep their order (the first listed ranks first), or, with ``rng``,
+    are ordered at random.
 
     Args:
         feasible: bool array of shape ``(n,)``.
         reward: float array of shape ``(n,)`` (NaN counts as worst).
+        rng: breaks ties at random when given.
     """
     r = np.where(np.isnan(reward), -np.inf, reward)
-    return np.lexsort((-r, ~feasible.astype(bool)))
+    tie = rng.permutation(len(r)) if rng is not None else np.arange(len(r))
+    return np.lexsort((tie, -r, ~feasible.astype(bool)))
+
+
+#: the two fitness options shared by the GA and the ant colony (see the module docstring)
+FITNESS_HYPERPARAMETERS = (
+    HyperParameter(
+        "multi_objective", str, "pareto",
+        "multi-objective tasks: rank by Pareto front and hypervolume contribution, or by the scalarised reward",
+        choices=("pareto", "scalarised"),
+    ),
+    HyperParameter(
+        "ties", str, "random", "members of equal fitness ranked in random order, or first listed first",
+        choices=("random", "first"),
+    ),
+    HyperParameter(
+        "constraints", str, "feasible_first",
+        "feasible members before infeasible ones, or every measured member by its penalised reward",
+        choices=("feasible_first", "penalty"),
+    ),
+)
+
+
+def pareto_fitness(vectors: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
+    """A scalar fitness (larger is better) that orders members as a Pareto search would.
+
+    ``fitness = −front + tie``: ``front`` is the member's non-dominated sorting level (0 for the
+    non-dominated members, 1 for those dominated only by front 0, …) and ``tie`` in ``[0, 1)``
+    orders the members of one front by their exclusive hypervolume contribution above ``ref``
+    (the hypervolume the front loses without that member; ``tie = rank / size``, the largest
+    contribution ranked highest), or, with no reference point, by NSGA-II's crowding distance.
+    With ``ref``, only members above it in every objective are sorted so (they are what the
+    hypervolume counts); the others rank below all of them (one level further down), ordered by
+    their total shortfall ``Σ max(ref − v, 0)`` (smallest first). Only the order matters (the GA
+    and ACO rank members).
+
+    Args:
+        vectors: reward vectors ('larger is better'), shape ``(n, k)``.
+        ref: the reference point in the same space, shape ``(k,)``, or ``None``.
+
+    Returns:
+        Shape ``(n,)``.
+    """
+    pts = np.asarray(vectors, dtype=np.float64)
+    n = len(pts)
+    out = np.empty(n, dtype=np.float64)
+    left = np.arange(n)
+    level = 0
+    if ref is not None:
+        # The hypervolume counts only points above the reference point in every objective: a
+        # point outside that box ranks below every point inside it, by its shortfall.
+        shortfall = np.maximum(np.asarray(ref, dtype=np.float64) - pts, 0.0).sum(axis=1)
+        outside = np.nonzero(shortfall > 0)[0]
+        left = np.nonzero(shortfall == 0)[0]
+        if len(outside):
+            inside_levels = _levels(pts[left]) if len(left) else 0
+            tie = np.empty(len(outside))
+            tie[np.lexsort((np.arange(len(outside)), -shortfall[outside]))] = np.arange(len(outside)) / len(outside)
+            out[outside] = -inside_levels + tie - 1.0
+    while len(left):
+        mask = pareto_front(pts[left])
+        front = left[mask]
+        key = _contributions(pts[front], ref) if ref is not None and pts.shape[1] <= 3 else _crowding(pts[front])
+        tie = np.empty(len(front))
+        tie[np.lexsort((np.arange(len(front)), key))] = np.arange(len(front)) / len(front)
+        out[front] = -level + tie
+        left = left[~mask]
+        level += 1
+    return out
+
+
+def _levels(pts: np.ndarray) -> int:
+    """Number of non-dominated sorting levels of ``pts`` (shape ``(m, k)``, m >= 1)."""
+    left, level = np.arange(len(pts)), 0
+    while len(left):
+        left = left[~pareto_front(pts[left])]
+        level += 1
+    return level
+
+
+def _contributions(front: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Exclusive hypervolume contribution of each point of ``front`` (shape ``(m, k)``)."""
+    total = hypervolume(front, ref)
+    idx = np.arange(len(front))
+    return np.array([total - hypervolume(front[idx != i], ref) for i in idx])
+
+
+def _crowding(front: np.ndarray) -> np.ndarray:
+    """NSGA-II crowding distance of each point of ``front`` (shape ``(m, k)``; ends: inf)."""
+    m, k = front.shape
+    dist = np.zeros(m)
+    if m <= 2:
+        return np.full(m, np.inf)
+    for j in range(k):
+        order = np.argsort(front[:, j], kind="stable")
+        span = front[order[-1], j] - front[order[0], j]
+        dist[order[0]] = dist[order[-1]] = np.inf
+        if span > 0:
+            dist[order[1:-1]] += (front[order[2:], j] - front[order[:-2], j]) / span
+    return dist
 
 
 class OrderedMoves:
@@ -123,6 +247,11 @@ class GenerationalAgent(Agent):
     def _setup(self, space: ParameterSpace, rng: np.random.Generator) -> None:
         self._nvec = space.nvec.copy()
         self._archive: dict[tuple[int, ...], tuple[bool, float]] = {}
+        #: per archived design: its reward vector (multi-objective) and whether it has metrics
+        self._vectors: dict[tuple[int, ...], tuple[float, ...] | None] = {}
+        self._measured: dict[tuple[int, ...], bool] = {}
+        #: the parents' pool kept across generations by (mu + lambda) survival (see ``_plus_survival``)
+        self._pool: list[tuple[int, ...]] = []
         self._members = np.zeros((0, len(space)), dtype=np.int64)
         self._queue: list[tuple[int, ...]] = []
         self._queued: set[tuple[int, ...]] = set()
@@ -229,17 +358,57 @@ class GenerationalAgent(Agent):
         keep = [k for k in dict.fromkeys(known) if k in self._archive]
         if not keep:
             return self._first_generation()
+        if self._plus_survival():
+            keep = list(dict.fromkeys(self._pool + keep))
+            feasible, reward = self._fitness(keep)
+            keep = [keep[i] for i in self.rank(feasible, reward)[: self._generation_size()]]
+            self._pool = keep
         members = np.asarray(keep, dtype=np.int64)
-        feasible = np.array([self._archive[k][0] for k in keep], dtype=bool)
-        reward = np.array([self._archive[k][1] for k in keep], dtype=np.float64)
+        feasible, reward = self._fitness(keep)
         self.generation += 1
         return self._next_generation(members, feasible, reward)
+
+    def _plus_survival(self) -> bool:
+        """Hook: whether the next generation's parents are the best ``population`` members of
+        the previous parents and the new generation together ((mu + lambda), as NSGA-II), rather
+        than the new generation alone."""
+        return False
+
+    def rank(self, feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
+        """:func:`rank_order` with ties broken as the ``ties`` option says."""
+        return rank_order(feasible, reward, self.rng if self.params.get("ties", "random") == "random" else None)
+
+    def _fitness(self, keys: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
+        """``(feasible, reward)`` the members ``keys`` are ranked by (see the module docstring)."""
+        feasible = np.array([self._archive[k][0] for k in keys], dtype=bool)
+        reward = np.array([self._archive[k][1] for k in keys], dtype=np.float64)
+        if self.params.get("constraints", "feasible_first") == "penalty":
+            feasible = np.array([self._measured[k] for k in keys], dtype=bool)
+        if self.n_objectives > 1 and self.params.get("multi_objective", "pareto") == "pareto":
+            vec = [self._vectors[k] for k in keys]
+            ok = feasible & np.array([v is not None and all(map(np.isfinite, v)) for v in vec], dtype=bool)
+            if ok.any():
+                reward = reward.copy()
+                pts = np.array([vec[i] for i in np.nonzero(ok)[0]], dtype=np.float64)
+                reward[ok] = pareto_fitness(pts, self._objective_ref)
+            feasible = ok
+        return feasible, reward
+
+    #: the objective's hypervolume reference point in vector space (set by ``search``)
+    _objective_ref: np.ndarray | None = None
+
+    def search(self, env, budget, seed=0, callback=None):  # noqa: D102 - documented on Agent
+        ref = getattr(unwrap_design_env(env).objective, "ref_vector", None)
+        self._objective_ref = ref() if callable(ref) else None
+        return super().search(env, budget, seed, callback)
 
     def _observe(self, records: list[EvalRecord]) -> None:
         assert self.space is not None
         for rec in records:
             key = tuple(int(v) for v in self.space.encode(rec.design))
             self._archive[key] = (bool(rec.feasible), float(rec.reward))
+            self._vectors[key] = rec.score.vector
+            self._measured[key] = rec.metrics is not None
             best = self.best_known()
             if best is None or (rec.feasible, rec.reward) > (best[1], best[2]):
                 self._best_key = key

@@ -20,6 +20,11 @@ One generation:
 4. a child identical to a design already evaluated is mutated further until it is new
    (a few attempts), so the budget buys only new designs.
 
+Members are ranked as :mod:`archgym.agents.generational` says (options ``multi_objective``,
+``ties``, ``constraints``). On a multi-objective task with ``multi_objective="pareto"`` the
+parents of a generation are the best ``population`` members of the previous parents and the
+new generation together ((mu + lambda) survival, as NSGA-II), not the new generation alone.
+
 ``generations`` bounds the generations of one population; when reached the population
 restarts from random members (keeping the elites), so the budget is always spent the same way
 as for every other agent. ``generations=0`` (default) evolves one population until the budget
@@ -31,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from archgym.agents.base import HyperParameter
-from archgym.agents.generational import GenerationalAgent, OrderedMoves, rank_order
+from archgym.agents.generational import FITNESS_HYPERPARAMETERS, GenerationalAgent, OrderedMoves
 
 __all__ = ["GeneticAlgorithm"]
 
@@ -65,6 +70,7 @@ class GeneticAlgorithm(GenerationalAgent):
         HyperParameter(
             "mutation_scale", float, 0.15, "ordered step's standard deviation as a fraction of the range", low=1e-6, high=10.0
         ),
+        *FITNESS_HYPERPARAMETERS,
     )
 
     def _start(self) -> None:
@@ -73,6 +79,9 @@ class GeneticAlgorithm(GenerationalAgent):
             assert self.space is not None
             self._moves = OrderedMoves(self.space)
             self._move_scale = float(self.params["mutation_scale"])
+
+    def _plus_survival(self) -> bool:
+        return self.n_objectives > 1 and self.params["multi_objective"] == "pareto"
 
     def _generation_size(self) -> int:
         return int(self.params["population"])
@@ -84,7 +93,7 @@ class GeneticAlgorithm(GenerationalAgent):
     def _next_generation(self, members: np.ndarray, feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
         p = self.params
         pop = self._generation_size()
-        order = rank_order(feasible, reward)
+        order = self.rank(feasible, reward)
         n_elite = min(int(p["elitism"]), pop - 1, len(members))
         elites = members[order[:n_elite]]
         self._age += 1
