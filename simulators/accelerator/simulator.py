@@ -162,7 +162,7 @@ class DNNAccelSimulator(Simulator):
     """Spatial DNN accelerator, analytical cost model with a per-layer mapper (see the module card)."""
 
     name = "dnn_accel"
-    version = "3"
+    version = "4"  # 4: register-file fills per PE, os output blocking (docs/accelerator.md)
     fidelity = "analytical"
     design_space = DESIGN_SPACE
     metrics = METRICS
