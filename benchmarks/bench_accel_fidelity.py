@@ -176,6 +176,55 @@ def explain_failures(zz: ZigZagSimulator, designs, layers) -> None:
         engine.MemoryAllocator.run = allocate
 
 
+def level_breakdown(zz: ZigZagSimulator, fast: DNNAccelSimulator, designs, layers) -> None:
+    """Energy by memory level, the fast model against ZigZag, on the designs both ran on every layer.
+
+    ZigZag's per-level energies are its access counts × the per-word energies the translation writes
+    (the same :mod:`tables` figures the fast model uses), so energy / per-word energy recovers its
+    word accesses per level. Prints, per level, the median and p10/p90 ratio fast / ZigZag of the
+    network energy, their Spearman across designs, the network-energy Spearman if that one level's
+    term were ZigZag's (which level ranks the designs differently), and the register-file accesses
+    per MAC by dataflow and RF size.
+    """
+    from archgym.simulators.accelerator import tables
+
+    rows, per_mac = [], {}
+    for d in designs:
+        zres = [zz.cached_result(d, la) for la, _ in layers]
+        if any(r is None or "error" in r for r in zres):
+            continue
+        fres = [fast.layer_report(d, la) for la, _ in layers]
+        if not all(r["feasible"] for r in fres):
+            continue
+        z = {k: sum(r[f"{k}_energy_pj"] * la.repeats() * c for r, (la, c) in zip(zres, layers)) for k in ("mac", "rf", "glb", "dram")}
+        f = {k: sum(r[f"energy_{k}_pj"] * c for r, (la, c) in zip(fres, layers)) for k in ("mac", "rf", "noc", "glb", "dram")}
+        z["total"] = sum(r["energy_pj"] * la.repeats() * c for r, (la, c) in zip(zres, layers))
+        f["total"] = sum(r["energy_pj"] * c for r, (la, c) in zip(fres, layers))
+        rows.append((f, z))
+        e_rf = float(tables.e_rf_word(d["rf_bytes"], d["precision_bits"], d["rf_class"] == "sram"))
+        macs = sum(la.macs() * c for la, c in layers)
+        cell = per_mac.setdefault((d["dataflow"], d["rf_bytes"]), [])
+        cell.append((f["rf"] / e_rf / macs, z["rf"] / e_rf / macs))
+    if len(rows) < 3:
+        return
+    F = {k: np.array([f[k] for f, _ in rows]) for k in rows[0][0]}
+    Z = {k: np.array([z[k] for _, z in rows]) for k in rows[0][1]}
+    print(f"\n== energy by level, dnn_accel / ZigZag, whole network, {len(rows)} designs both ran "
+          f"(network energy Spearman {stats.spearmanr(F['total'], Z['total']).statistic:.3f})")
+    for k in ("mac", "rf", "glb", "dram"):
+        ratio = F[k] / Z[k]
+        swapped = stats.spearmanr(F["total"] - F[k] + Z[k], Z["total"]).statistic
+        print(f"  {k:4s}: share {np.median(F[k] / F['total']) * 100:4.0f} % (ZigZag {np.median(Z[k] / Z['total']) * 100:4.0f} %)  "
+              f"ratio median {np.median(ratio):.2f} (p10 {np.percentile(ratio, 10):.2f}, p90 {np.percentile(ratio, 90):.2f})  "
+              f"Spearman {stats.spearmanr(F[k], Z[k]).statistic:.3f}  network Spearman with ZigZag's {k}: {swapped:.3f}")
+    print(f"  noc : share {np.median(F['noc'] / F['total']) * 100:4.0f} % (not in the ZigZag translation)")
+    print("  RF accesses per MAC, dnn_accel / ZigZag (median over designs), by dataflow and RF bytes:")
+    for df in sorted({k[0] for k in per_mac}):
+        cells = [f"{rf} B {np.median([a for a, _ in v]):.2f}/{np.median([b for _, b in v]):.2f}"
+                 for (d2, rf), v in sorted(per_mac.items()) if d2 == df]
+        print(f"    {df}: " + ", ".join(cells))
+
+
 def _err_line(label: str, model: np.ndarray, ref: np.ndarray) -> str:
     rel = np.abs(model - ref) / ref
     return f"{label}: median {np.median(rel) * 100:6.1f} %  p90 {np.percentile(rel, 90) * 100:6.1f} %"
@@ -290,6 +339,7 @@ def main() -> None:
         *z, status = zigzag_per_layer(zz, designs, layers, args.cached_only, skip=~np.isfinite(f[0]).all(axis=1))
         print(f"ZigZag random: {time.perf_counter() - t:.0f} s")
         compare(f"random designs (seed {args.seed}), ResNet-18 layers {args.subset}, dnn_accel vs ZigZag", designs, layers, f, z, status)
+        level_breakdown(zz, fast, designs, layers)
     if "mbv2" in sets:
         designs, layers = grid_designs(), unique_layers("mobilenet_v2", MBV2)
         *z, status = zigzag_per_layer(zz, designs, layers, args.cached_only)
