@@ -21,7 +21,7 @@ fully-connected layers (the ones whose loops lower to one GEMM), comparing compu
 ZigZag results are cached on disk (``$ARCHGYM_ZIGZAG_CACHE`` or ``~/.cache/archgym/zigzag``), so a
 re-run costs only the analytical model. Usage::
 
-    .venv/bin/python benchmarks/bench_accel_fidelity.py [--sets grid,random,mbv2,im2col] [--designs 100] [--subset all] [--jobs 1] [--lpf 4] [--cached-only] [--scalesim]
+    .venv/bin/python benchmarks/bench_accel_fidelity.py [--sets grid,random,mbv2,im2col] [--designs 100] [--subset all] [--jobs 1] [--lpf 4] [--cached-only] [--scalesim] [--explain-failures]
 
 Figures on a shared machine are under load.
 """
@@ -116,6 +116,115 @@ def zigzag_per_layer(zz: ZigZagSimulator, designs, layers, cached_only: bool = F
     return cyc, en, status
 
 
+def aggregate_rf_ratio(design) -> float:
+    """Register-file storage of the whole array over the GLB's: ``PEs · rf_bytes / (glb_kib · 1024)``."""
+    return design["pe_rows"] * design["pe_cols"] * design["rf_bytes"] / (design["glb_kib"] * 1024)
+
+
+def explain_failures(zz: ZigZagSimulator, designs, layers) -> None:
+    """Re-run every distinct (design, layer) pair ZigZag failed on with its LOMA memory allocator
+    instrumented, and print which memory overflowed in how many loop orderings.
+
+    A failing pair costs seconds: no ordering reaches the cost model. The cause found on every pair
+    here: ZigZag's hierarchy is inclusive and LOMA allocates loops bottom-up, greedily: an operand whose
+    whole per-PE share fits in the RF gets all its temporal loops there, and the GLB above must then
+    hold that operand for every PE at once, which overflows it in every ordering.
+    """
+    import collections
+    import re
+
+    import zigzag.opt.loma.engine as engine
+
+    from archgym.simulators.accelerator.zigzag_backend import run_zigzag
+    from archgym.simulators.accelerator.zigzag_translate import zigzag_inputs
+
+    overflows: collections.Counter = collections.Counter()
+    allocate = engine.MemoryAllocator.run
+
+    def counted(self):
+        try:
+            return allocate(self)
+        except Exception as exc:
+            hit = re.search(r"mem_op (\w+)\..*mem_capacity=(\d+)", str(exc))
+            # no operand named: the operands' loops assigned below (RF × PEs) overflow together, which
+            # only the GLB can raise (the RFs have nothing below them, the DRAM is 10^10 bits)
+            overflows[(hit.group(1), int(hit.group(2))) if hit else ("all operands", -1)] += 1
+            raise
+
+    engine.MemoryAllocator.run = counted
+    print("\n== ZigZag failures: which memory overflows in LOMA's allocator (operand, capacity in bits: orderings)")
+    seen = set()
+    try:
+        for i, d in enumerate(designs):
+            for la, _ in layers:
+                res = zz.cached_result(d, la)
+                if res is None or "error" not in res:
+                    continue
+                acc, mapping, wl = zigzag_inputs(d, la)
+                key = repr((acc, mapping, [{k: v for k, v in x.items() if k != "name"} for x in wl]))
+                if key in seen:
+                    continue
+                seen.add(key)
+                overflows.clear()
+                out = run_zigzag((acc, mapping, wl, zz.lpf_limit, zz.opt))
+                glb_bits = d["glb_kib"] * 8192
+                where = ", ".join(f"{op} {'GLB' if cap in (glb_bits, -1) else cap}: {n}" for (op, cap), n in overflows.most_common())
+                print(f"  design {i:3d} {la.name:9s} {d['dataflow']} {d['pe_rows']}x{d['pe_cols']} rf {d['rf_bytes']} B "
+                      f"glb {d['glb_kib']} KiB (PEs x RF / GLB = {aggregate_rf_ratio(d):.1f}): "
+                      f"{'fails' if 'error' in out else 'RUNS NOW'}; overflow {where}")
+    finally:
+        engine.MemoryAllocator.run = allocate
+
+
+def level_breakdown(zz: ZigZagSimulator, fast: DNNAccelSimulator, designs, layers) -> None:
+    """Energy by memory level, the fast model against ZigZag, on the designs both ran on every layer.
+
+    ZigZag's per-level energies are its access counts × the per-word energies the translation writes
+    (the same :mod:`tables` figures the fast model uses), so energy / per-word energy recovers its
+    word accesses per level. Prints, per level, the median and p10/p90 ratio fast / ZigZag of the
+    network energy, their Spearman across designs, the network-energy Spearman if that one level's
+    term were ZigZag's (which level ranks the designs differently), and the register-file accesses
+    per MAC by dataflow and RF size.
+    """
+    from archgym.simulators.accelerator import tables
+
+    rows, per_mac = [], {}
+    for d in designs:
+        zres = [zz.cached_result(d, la) for la, _ in layers]
+        if any(r is None or "error" in r for r in zres):
+            continue
+        fres = [fast.layer_report(d, la) for la, _ in layers]
+        if not all(r["feasible"] for r in fres):
+            continue
+        z = {k: sum(r[f"{k}_energy_pj"] * la.repeats() * c for r, (la, c) in zip(zres, layers)) for k in ("mac", "rf", "glb", "dram")}
+        f = {k: sum(r[f"energy_{k}_pj"] * c for r, (la, c) in zip(fres, layers)) for k in ("mac", "rf", "noc", "glb", "dram")}
+        z["total"] = sum(r["energy_pj"] * la.repeats() * c for r, (la, c) in zip(zres, layers))
+        f["total"] = sum(r["energy_pj"] * c for r, (la, c) in zip(fres, layers))
+        rows.append((f, z))
+        e_rf = float(tables.e_rf_word(d["rf_bytes"], d["precision_bits"], d["rf_class"] == "sram"))
+        macs = sum(la.macs() * c for la, c in layers)
+        cell = per_mac.setdefault((d["dataflow"], d["rf_bytes"]), [])
+        cell.append((f["rf"] / e_rf / macs, z["rf"] / e_rf / macs))
+    if len(rows) < 3:
+        return
+    F = {k: np.array([f[k] for f, _ in rows]) for k in rows[0][0]}
+    Z = {k: np.array([z[k] for _, z in rows]) for k in rows[0][1]}
+    print(f"\n== energy by level, dnn_accel / ZigZag, whole network, {len(rows)} designs both ran "
+          f"(network energy Spearman {stats.spearmanr(F['total'], Z['total']).statistic:.3f})")
+    for k in ("mac", "rf", "glb", "dram"):
+        ratio = F[k] / Z[k]
+        swapped = stats.spearmanr(F["total"] - F[k] + Z[k], Z["total"]).statistic
+        print(f"  {k:4s}: share {np.median(F[k] / F['total']) * 100:4.0f} % (ZigZag {np.median(Z[k] / Z['total']) * 100:4.0f} %)  "
+              f"ratio median {np.median(ratio):.2f} (p10 {np.percentile(ratio, 10):.2f}, p90 {np.percentile(ratio, 90):.2f})  "
+              f"Spearman {stats.spearmanr(F[k], Z[k]).statistic:.3f}  network Spearman with ZigZag's {k}: {swapped:.3f}")
+    print(f"  noc : share {np.median(F['noc'] / F['total']) * 100:4.0f} % (not in the ZigZag translation)")
+    print("  RF accesses per MAC, dnn_accel / ZigZag (median over designs), by dataflow and RF bytes:")
+    for df in sorted({k[0] for k in per_mac}):
+        cells = [f"{rf} B {np.median([a for a, _ in v]):.2f}/{np.median([b for _, b in v]):.2f}"
+                 for (d2, rf), v in sorted(per_mac.items()) if d2 == df]
+        print(f"    {df}: " + ", ".join(cells))
+
+
 def _err_line(label: str, model: np.ndarray, ref: np.ndarray) -> str:
     rel = np.abs(model - ref) / ref
     return f"{label}: median {np.median(rel) * 100:6.1f} %  p90 {np.percentile(rel, 90) * 100:6.1f} %"
@@ -138,6 +247,11 @@ def compare(title: str, designs, layers, fast, ref, status=None) -> None:
         counts = Counter(status)
         print(f"  dropped: {fast_bad} infeasible for dnn_accel; ZigZag: {counts.get('zigzag failed', 0)} without a valid mapping, "
               f"{counts.get('not run', 0)} not (completely) run yet")
+        failed = [aggregate_rf_ratio(d) for d, st in zip(designs, status) if st == "zigzag failed"]
+        ran = [aggregate_rf_ratio(d) for d, st in zip(designs, status) if st == "ok"]
+        if failed:
+            print(f"  PEs x RF / GLB: ZigZag failed on {len(failed)} designs, ratio {min(failed):.2f} .. {max(failed):.0f}; "
+                  f"ran {len(ran)}, of which {sum(r > min(failed) for r in ran)} above {min(failed):.2f} (--explain-failures)")
     fast, ref = (fast[0][ok], fast[1][ok]), (ref[0][ok], ref[1][ok])
     if not ok.any():
         return
@@ -191,6 +305,8 @@ def main() -> None:
     parser.add_argument("--opt", default="EDP", help="ZigZag's mapping target (latency, energy, EDP); EDP breaks latency ties by energy")
     parser.add_argument("--scalesim", action="store_true", help="also compare compute cycles with SCALE-Sim")
     parser.add_argument("--cached-only", action="store_true", help="use only ZigZag results already cached (run nothing)")
+    parser.add_argument("--explain-failures", action="store_true",
+                        help="re-run the random and grid designs' failed ZigZag pairs with its allocator instrumented (seconds each)")
     args = parser.parse_args()
 
     fast = DNNAccelSimulator()
@@ -223,10 +339,13 @@ def main() -> None:
         *z, status = zigzag_per_layer(zz, designs, layers, args.cached_only, skip=~np.isfinite(f[0]).all(axis=1))
         print(f"ZigZag random: {time.perf_counter() - t:.0f} s")
         compare(f"random designs (seed {args.seed}), ResNet-18 layers {args.subset}, dnn_accel vs ZigZag", designs, layers, f, z, status)
+        level_breakdown(zz, fast, designs, layers)
     if "mbv2" in sets:
         designs, layers = grid_designs(), unique_layers("mobilenet_v2", MBV2)
         *z, status = zigzag_per_layer(zz, designs, layers, args.cached_only)
         compare("grid, MobileNetV2 depth-wise layers, dnn_accel vs ZigZag", designs, layers, fast_per_layer(fast, designs, layers), z, status)
+    if args.explain_failures:
+        explain_failures(zz, random_designs(args.designs, args.seed) + grid_designs(), unique_layers("resnet18"))
     if "im2col" in sets:
         im2col_agreement(fast, [d for d in grid_designs() + random_designs(args.designs, args.seed) if d["dataflow"] != "rs"])
     if args.scalesim:

@@ -252,7 +252,8 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
     outputs of a reduction split over several folds are read back as partial sums.
 
     Returns:
-        ``(compute, reads, writes)``: cycles, GLB words read into the array and written back, of one group.
+        ``(compute, reads, writes, rf_fills)``: cycles, GLB words read into the array and written
+        back, and register-file writes of the words read (each word once per PE it reaches), of one group.
     """
     L = {d: np.asarray(la.loops[d]) for d in LOOP_DIMS}
     u = spatial_unrolling(L, hw.rows, hw.cols, dataflow)
@@ -283,24 +284,53 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
     # operand is read once per fold of the others. The operand that saves more takes the RF half.
     # (Output-stationary PEs may keep the outputs of those folds instead, see below.)
     w_reads, i_reads = folds * w_fold, folds * i_fold
-    saved = []
+    saved, f_irrs, f_macs, via_outputs = [], [], [], []
     stat_fold = w_fold if STATIONARY[dataflow] == "W" else i_fold
     for op, words, fold, irrelevant, relevant in (("W", w_reads, w_fold, ("B", "OY", "OX"), ("K", "C", "FY", "FX")),
                                                   ("I", i_reads, i_fold, ("K",), ("B", "C", "OY", "OX", "FY", "FX"))):
         f_irr = np.prod([_ceil_div(L[d], u[d]) for d in irrelevant if d in spatial] or [np.ones_like(folds)], axis=0)
         pes = np.prod([u[d] for d in relevant if d in spatial] or [np.ones_like(folds)], axis=0)
-        # os: each PE holds one output per fold, so it can instead keep the outputs of all those
-        # folds (f_irr words) while the operand streams in chunks of the reduction.
         per_pe = _ceil_div(fold, pes)
-        fits = (per_pe <= half_rf) | ((dataflow == "os") & (f_irr <= half_rf))
-        # Otherwise (not os) the temporal loops can be cut into chunks whose words fit, at the cost of
-        # reloading the stationary operand (a different one) once per chunk.
-        if dataflow == "os" or STATIONARY[dataflow] == op:
-            chunked = 0
+        held = words - words // f_irr  # the PE holds its words of the operand across those folds
+        if dataflow == "os":
+            # os: each PE holds one output per fold, so it can instead keep the outputs of g of those
+            # folds (g ≤ half the RF) while the operand streams once per group of g folds in chunks
+            # of the reduction (version 3 only when all f_irr outputs fit: g = f_irr).
+            g = np.minimum(f_irr, half_rf)
+            grouped = words - words // f_irr * _ceil_div(f_irr, g)
+            in_rf = np.where(per_pe <= half_rf, held, 0)
+            saved.append(np.maximum(grouped, in_rf))
+            via_outputs.append((grouped >= in_rf) & (grouped > 0))
+            f_macs.append(g)
         else:
-            chunked = np.maximum(words - words // f_irr - folds * stat_fold * (_ceil_div(per_pe, half_rf) - 1), 0)
-        saved.append(np.where(fits, words - words // f_irr, chunked))
-    reads = w_reads + i_reads - np.maximum(saved[0], saved[1]) + (writes - o_words)
+            # The temporal loops can be cut into chunks whose words fit, at the cost of reloading the
+            # stationary operand (a different one) once per chunk.
+            if STATIONARY[dataflow] == op:
+                chunked = 0
+            else:
+                chunked = np.maximum(held - folds * stat_fold * (_ceil_div(per_pe, half_rf) - 1), 0)
+            saved.append(np.where(per_pe <= half_rf, held, chunked))
+            via_outputs.append(np.zeros(np.shape(held), dtype=bool))
+            f_macs.append(f_irr)
+        f_irrs.append(f_irr)
+    # The cross-fold saving goes to the operand that saves more (the other streams as before) ...
+    keep_w = saved[0] >= saved[1]
+    both = np.zeros_like(keep_w)
+    if dataflow == "os":
+        # ... except on os when the outputs of both operands' folds fit (f_W·f_I words): the folds of
+        # the one with more folds run innermost (it stays in the MAC's input register, ZigZag's
+        # MAC-level stationarity), the other's are next (it stays in the RF), and both save.
+        both = f_irrs[0] * f_irrs[1] <= half_rf
+    w_reads = w_reads - np.where(keep_w | both, saved[0], 0)
+    i_reads = i_reads - np.where(keep_w & ~both, 0, saved[1])
+    # The operand kept by running its folds innermost with the outputs held is read by the MAC
+    # once per f folds instead of every MAC.
+    inner_w = np.where(both, f_irrs[0] > f_irrs[1], keep_w)
+    f_inner = np.where(inner_w, f_macs[0], f_macs[1])
+    by_outputs = np.where(inner_w, via_outputs[0], via_outputs[1]) & (np.where(inner_w, saved[0], saved[1]) > 0)
+    macs = np.prod([np.broadcast_to(L[d], u[d].shape) for d in LOOP_DIMS], axis=0).astype(np.float64)
+    mac_reads_saved = np.where(by_outputs, macs * (1.0 - 1.0 / f_inner), 0.0)
+    psum_back = writes - o_words  # partial sums read back into the array
     if dataflow != "os":  # the reduction is (partly) spatial: partial sums may stay in the PEs instead
         # Keep each PE's partial sums in the other RF half across the reduction folds: outputs per PE
         # (temporal output loops) in chunks of half the RF; the stationary operand is then reloaded
@@ -309,10 +339,26 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
         per_pe = np.prod([np.broadcast_to(L[d], u[d].shape) for d in ("B", "K", "OY", "OX") if d not in spatial], axis=0)
         chunks = _ceil_div(per_pe, rf_psum)
         stat = w_fold if STATIONARY[dataflow] == "W" else i_fold
-        reads_rf = reads - (writes - o_words) + folds * stat * (chunks - 1)
-        better = reads_rf + o_words < reads + writes
-        reads, writes = np.where(better, reads_rf, reads), np.where(better, o_words, writes)
-    return compute, reads.astype(np.float64), writes.astype(np.float64)
+        reload = folds * stat * (chunks - 1)
+        better = w_reads + i_reads + reload + o_words < w_reads + i_reads + psum_back + writes
+        w_reads = w_reads + np.where(better & (STATIONARY[dataflow] == "W"), reload, 0)
+        i_reads = i_reads + np.where(better & (STATIONARY[dataflow] != "W"), reload, 0)
+        psum_back, writes = np.where(better, 0, psum_back), np.where(better, o_words, writes)
+    reads = w_reads + i_reads + psum_back
+    # Register-file fills (version 4): a word read from the GLB is written into the RF of every PE
+    # that uses it (multicast or forwarded along a row/column), so each operand's fills are its GLB
+    # reads × its fan-out: the PEs of a fold / the PEs one word reaches. Weights: the spatial loops
+    # they do not depend on (B, OY, OX). Inputs: every PE's own window of the fold (B·C·rows·cols of
+    # input under its temporal loops) over the fold's distinct inputs, so sliding windows that
+    # overlap across PEs (rs diagonals, os neighbouring pixels) are written once per PE.
+    pes_used = np.prod([u[d] for d in spatial], axis=0)
+    fan_w = np.prod([u[d] for d in ("B", "OY", "OX") if d in spatial] or [np.ones_like(folds)], axis=0)
+    pe = {d: (np.ones_like(u[d]) if d in spatial else np.broadcast_to(L[d], u[d].shape)) for d in LOOP_DIMS}
+    i_pe = pe["B"] * pe["C"] * _input_extent(pe["OY"], pe["FY"], stride) * _input_extent(pe["OX"], pe["FX"], stride)
+    fan_i = pes_used * i_pe / i_fold
+    rf_fills = w_reads * fan_w + i_reads * fan_i + psum_back
+    rf_acc = RF_PER_MAC[dataflow] * macs - mac_reads_saved + rf_fills + writes
+    return compute, reads.astype(np.float64), writes.astype(np.float64), rf_acc
 
 
 def evaluate_layers(
@@ -337,7 +383,7 @@ def evaluate_layers(
     else:
         raise ValueError(f"unknown dataflow {dataflow!r}; allowed: {', '.join(DATAFLOWS)}")
     g = _whole_windows(g, la)
-    compute, reads, writes = loop_nest(la, hw, dataflow)
+    compute, reads, writes, rf_acc = loop_nest(la, hw, dataflow)
     shape = np.broadcast_shapes(compute.shape, hw.rows.shape)
     bits = hw.bits.astype(np.float64)
     word_bytes = bits / 8.0
@@ -373,7 +419,7 @@ def evaluate_layers(
     cycles = np.maximum(np.maximum(compute_c, np.maximum(glb_c, noc_c)) + prologue, dram_c)
 
     macs = la.macs.astype(np.float64)
-    rf_acc = RF_PER_MAC[dataflow] * macs + noc_words  # per-MAC operand traffic + fills from and drains to the GLB
+    rf_acc = rep * rf_acc
     energy = {
         "mac": np.broadcast_to(macs * tables.e_mac(bits), shape),
         "rf": np.broadcast_to(rf_acc * tables.e_rf_word(hw.rf_bytes, bits, hw.rf_sram), shape),

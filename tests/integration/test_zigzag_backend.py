@@ -72,3 +72,20 @@ def test_backend_on_a_small_layer_caches_and_agrees_with_the_fast_model(tmp_path
     assert fast["energy_dram_pj"] == pytest.approx(weights_pj, rel=0.02)
     assert out["latency_cycles"] == pytest.approx(64_000, rel=0.1)
     assert fast["compute_cycles"] == 2016 * (2 * 16 + 16 + 1 - 2) and fast["cycles"] >= 64_000
+
+
+def test_zigzag_fails_when_the_arrays_register_files_outgrow_the_glb():
+    # Why about one random design in five has no ZigZag mapping (docs/accelerator.md): ZigZag's
+    # memory hierarchy is inclusive and LOMA allocates loops bottom-up, greedily. On a 96 × 64 ws
+    # array (8-bit, 128-byte RFs) every PE's share of the fc weights (⌈512/96⌉·⌈1000/64⌉ = 96 words)
+    # fits in its RF, so every ordering puts all weight loops there and the GLB must then hold all
+    # 512,000 weight bytes: a 64 KiB GLB overflows in every ordering, a 512 KiB one maps.
+    from archgym.simulators.accelerator.zigzag_translate import zigzag_inputs
+
+    design = {"pe_rows": 96, "pe_cols": 64, "dataflow": "ws", "rf_bytes": 128, "rf_class": "regfile",
+              "glb_kib": 64, "glb_banks": 8, "noc_words": 16, "dram_gbps": 128, "precision_bits": 8}
+    fc = find_layer("resnet18:fc")
+    failed = run_zigzag((*zigzag_inputs(design, fc), 4, "EDP"))
+    assert "No valid loop ordering" in failed["error"]
+    mapped = run_zigzag((*zigzag_inputs(dict(design, glb_kib=512), fc), 4, "EDP"))
+    assert "error" not in mapped and mapped["energy_pj"] > 0

@@ -25,7 +25,7 @@ def test_a_3_channel_first_layer_uses_3_of_16_channel_rows():
     # 1 row fold × ⌈64/16⌉ = 4 column folds, each streaming T = 112·112·49 = 614,656 pixels × taps,
     # plus the ws preload + fill + drain 2·16 + 16 − 2 = 46: 4 · 614,702 = 2,458,808 cycles.
     la = LayerArrays.from_layers([conv1])
-    compute, _, _ = loop_nest(la, _hw(pe_rows=16, pe_cols=16), "ws")
+    compute, *_ = loop_nest(la, _hw(pe_rows=16, pe_cols=16), "ws")
     assert compute[0, 0] == 4 * (112 * 112 * 49 + 46) == 2_458_808
     util = conv1.macs() / (2_458_808 * 256)
     assert util == pytest.approx(3 / 16, rel=1e-3)  # 3 of the 16 rows do useful work
@@ -47,7 +47,7 @@ def test_gemm_like_layers_keep_scalesims_systolic_cycles():
     la = LayerArrays.from_layers([layer])
     for df in ("os", "ws", "is"):
         for rows, cols in ((8, 8), (16, 32), (12, 14)):
-            compute, _, _ = loop_nest(la, _hw(pe_rows=rows, pe_cols=cols), df)
+            compute, *_ = loop_nest(la, _hw(pe_rows=rows, pe_cols=cols), df)
             assert compute[0, 0] == gemm_cycles(50, 200, 96, rows, cols, df)
 
 
@@ -83,22 +83,56 @@ GOLDEN_BIG_RF = {"ws": (154, 288, 64), "os": (168, 432, 64), "is": (184, 432, 64
 def test_small_layer_traffic_per_dataflow(dataflow):
     la = LayerArrays.from_layers([SMALL])
     for rf_bytes, golden in ((16, GOLDEN_SMALL_RF), (512, GOLDEN_BIG_RF)):
-        compute, reads, writes = loop_nest(la, _hw(pe_rows=4, pe_cols=4, rf_bytes=rf_bytes), dataflow)
+        compute, reads, writes, _ = loop_nest(la, _hw(pe_rows=4, pe_cols=4, rf_bytes=rf_bytes), dataflow)
         assert (int(compute[0, 0]), int(reads[0, 0]), int(writes[0, 0])) == golden[dataflow], rf_bytes
 
 
-@pytest.mark.parametrize("dataflow", sorted(GOLDEN_SMALL_RF))
-def test_register_file_accesses_follow_the_stationary_operand(dataflow):
-    # RF accesses = per-MAC operand traffic (stationary input operand 0, streamed input 1, partial
-    # sum 2) + every word that enters or leaves the array through the RF.
+# Register-file accesses (version 4) = per-MAC operand traffic (RF_PER_MAC: stationary input 0,
+# streamed input 1, partial sum read + written 2) − MAC reads a MAC-stationary operand saves
+# + fills (each GLB word written into the RF of every PE it reaches) + drains (words written back).
+GOLDEN_RF = {
+    # ws: weights 144 to their own PE (fan-out 1); each of the 16 PEs gets its channel's 6 × 6 input
+    # plane: 576 = 144 GLB words × fan-out u_K = 4. 3·2304 + 144 + 576 + 64 = 7,696 (either RF).
+    "ws": (7_696, 7_696),
+    # os: 4 pixel folds; the outputs of the 4 folds fit (4 ≤ 4 words a half), so the weights stream
+    # once (144 GLB words) with the pixel folds innermost: each weight stays in the MAC for 4 folds,
+    # saving 2304·(1 − 1/4) = 1728 MAC reads; 144 weights × 4 rows = 576 fills; inputs are read
+    # per fold (288) and each PE gets its own 4 × 3 × 3 windows: 288 × 16·36/72 = 2304 fills.
+    # 4·2304 − 1728 + 576 + 2304 + 64 = 10,432 (either RF).
+    "os": (10_432, 10_432),
+    # is: the weights are re-read every fold with a 16-byte RF (576 GLB words, 4 columns each: 2304
+    # fills) but kept across the 4 pixel folds with 512 bytes (144 words, 576 fills); inputs: 288 GLB
+    # words, each PE's 3 × 3 window per fold: 288 × 16·9/72 = 576 fills.
+    # 16 B: 3·2304 + 2304 + 576 + 64 = 9,856; 512 B: 3·2304 + 576 + 576 + 64 = 8,128.
+    "is": (9_856, 8_128),
+    # rs: 144 weight words to 4 PE columns each (576 fills); 144 input words (each channel's plane once
+    # for the 4 filter folds), an input row reaching 12 PEs / 6 rows = 2 of them (288 fills); partial
+    # sums stay in the RFs: 3·2304 + 576 + 288 + 64 = 7,840 (either RF).
+    "rs": (7_840, 7_840),
+}
+
+
+@pytest.mark.parametrize("dataflow", sorted(GOLDEN_RF))
+def test_register_file_accesses_count_fills_per_pe(dataflow):
     la = LayerArrays.from_layers([SMALL])
-    hw = _hw(pe_rows=4, pe_cols=4, dataflow=dataflow, rf_bytes=16)
-    costs = evaluate_layers(la, hw, dataflow)
-    _, reads, writes = GOLDEN_SMALL_RF[dataflow]
-    per_mac = {"ws": 1 + 2, "os": 1 + 1 + 2, "is": 1 + 2, "rs": 1 + 2}[dataflow]
-    assert RF_PER_MAC[dataflow] == per_mac
-    e_rf = tables.e_rf_word(16, 16, False)
-    assert costs.energy_pj["rf"][0, 0] == pytest.approx((per_mac * 2304 + reads + writes) * e_rf)
+    assert RF_PER_MAC[dataflow] == {"ws": 1 + 2, "os": 1 + 1 + 2, "is": 1 + 2, "rs": 1 + 2}[dataflow]
+    for rf_bytes, golden in zip((16, 512), GOLDEN_RF[dataflow]):
+        *_, rf_acc = loop_nest(la, _hw(pe_rows=4, pe_cols=4, rf_bytes=rf_bytes), dataflow)
+        assert rf_acc[0, 0] == pytest.approx(golden), rf_bytes
+        costs = evaluate_layers(la, _hw(pe_rows=4, pe_cols=4, dataflow=dataflow, rf_bytes=rf_bytes), dataflow)
+        assert costs.energy_pj["rf"][0, 0] == pytest.approx(golden * tables.e_rf_word(rf_bytes, 16, False))
+
+
+def test_output_stationary_pes_keep_the_outputs_of_a_group_of_folds():
+    # SMALL with 8 output rows on a 4 × 4 os array: 8 pixel folds (OX 4 down the rows, OY 8 temporal
+    # folds), T = 36. A 16-byte RF holds 4 outputs a half: the weights (144 words a fold) stream once
+    # per group of 4 folds, 2 groups: 288 GLB words (version 3: every fold, 1152); inputs 8 · 72 = 576;
+    # writes 8 · 16 = 128. MACs 4608; each weight stays in the MAC for 4 folds: 4608·3/4 = 3456 MAC
+    # reads saved; fills 288 × 4 rows + 576 × 8 = 5760. RF: 4·4608 − 3456 + 5760 + 128 = 20,864.
+    tall = Layer("tall", "conv", K=4, C=4, Y=8, X=4, R=3, S=3)
+    compute, reads, writes, rf_acc = loop_nest(LayerArrays.from_layers([tall]), _hw(pe_rows=4, pe_cols=4, rf_bytes=16), "os")
+    assert (int(compute[0, 0]), int(reads[0, 0]), int(writes[0, 0])) == (8 * (36 + 4 + 4 - 2), 288 + 576, 128)
+    assert rf_acc[0, 0] == pytest.approx(20_864)
 
 
 # -- access energy grows with the memory -------------------------------------------------------
