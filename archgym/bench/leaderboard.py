@@ -123,7 +123,13 @@ def _score_task(entry: dict[str, Any], frame: Any, ref_record: dict[str, Any] | 
     curves = _curves(entry, frame, multi)
     v0 = float(entry["baseline"]["value"])
     pooled = max([float(np.max(c)) for c in curves.values() if len(c)] + [v0])
-    if ref_record is None:
+    ran_with = entry.get("simulator_version")  # absent in runs made before it was recorded
+    stale = ref_record is not None and ran_with is not None and "simulator_version" in ref_record \
+        and str(ref_record["simulator_version"]) != str(ran_with)
+    if stale:
+        best, note = pooled, (f"pooled (the stored reference is of simulator version {ref_record['simulator_version']}, "
+                              f"the run of version {ran_with})")
+    elif ref_record is None:
         best, note = pooled, "pooled (no stored reference)"
     elif pooled > float(ref_record["best"]) + 1e-12 * abs(float(ref_record["best"])):
         best, note = pooled, f"beaten by a run ({pooled:.6g} > stored {ref_record['best']:.6g}): recompute"

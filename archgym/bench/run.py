@@ -74,6 +74,7 @@ def bench_config(suite: Suite, tasks: Sequence[Task], agents: Sequence[str], see
             "objective": env.objective.to_json(),
             "baseline": {"value": base["value"], "vector": base["vector"], "ref_point": base["ref_point"]},
             "reference": refs.get(t.id),
+            "simulator_version": str(env.simulator.version),
         }
     return {
         "suite_version": suite.version,

@@ -93,3 +93,19 @@ def test_leaderboard_from_logged_runs(bench_dir, tmp_path):
 def test_leaderboard_of_a_folder_that_is_not_a_run(tmp_path):
     with pytest.raises(ConfigError, match="not a bench run folder"):
         build_leaderboard(tmp_path)
+
+
+def test_a_reference_of_another_simulator_version_is_not_used(bench_dir, tmp_path):
+    """A reference found with another version of the simulator says nothing about this run's
+    designs: the leaderboard scores against the pooled best and says why."""
+    from archgym.bench.suite import read_refs
+
+    refs = read_refs(next(bench_dir.parent.glob("tiny.refs.yaml")))
+    stale = json.loads(json.dumps(refs))
+    for rec in stale["tasks"].values():
+        rec["simulator_version"] = "0-old"
+    path = tmp_path / "stale.json"
+    path.write_text(json.dumps(stale))
+    board = build_leaderboard(bench_dir, refs=path).tasks["tiny-cost"]
+    assert "version 0-old" in board.ref_note and board.ref_note.startswith("pooled")
+    assert "exhaustive" in build_leaderboard(bench_dir, refs=None).tasks["tiny-cost"].ref_note
