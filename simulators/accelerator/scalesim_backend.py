@@ -21,7 +21,9 @@ the first layer's operands are on chip, "Total Cycles (incl. prefetch)" − "Tot
 ``utilisation`` (max; MACs / (cycles · PEs)), ``dram_reads_mwords`` and ``dram_writes_mwords``
 (min; millions of words, from ``DETAILED_ACCESS_REPORT.csv``).
 
-Workloads: the networks of :data:`~archgym.simulators.networks.NETWORKS` at batch 1 (no batch in SCALE-Sim).
+Workloads: the networks of :data:`~archgym.simulators.networks.NETWORKS` at batch 1 (no batch in SCALE-Sim),
+or a subset of one network's layers (``"alexnet:conv2"``, ``"resnet18:conv1+conv2_1a"``: seconds
+a call where a whole network takes minutes).
 Every distinct layer shape runs once and its figures are multiplied by the number of times it
 occurs (groups, heads, repeated blocks), since SCALE-Sim is deterministic; a grouped or depthwise
 convolution becomes ``groups`` ordinary ones. Convolutions are given with their padded input
@@ -64,7 +66,7 @@ from typing import Any
 
 from archgym.errors import ArchGymError, ConfigError
 from archgym.simulator import Metric, Simulator
-from archgym.simulators.networks import NETWORKS, Layer, load_network
+from archgym.simulators.networks import NETWORKS, Layer, resolve_workload
 from archgym.space import Categorical, Design, ParameterSpace, PowerOfTwo
 
 logger = logging.getLogger(__name__)
@@ -367,8 +369,15 @@ class ScaleSimSimulator(Simulator):
             raise ArchGymError(f"SCALE-Sim worker failed (status {status}) at layer {layer} of {n}: {stderr[-500:]}")
         logger.debug("SCALE-Sim ran %d layers in %.1f s", n, time.monotonic() - start)
 
+    def check_workload(self, workload: str | None) -> str:
+        """A network of :attr:`workloads`, or a layer subset of one (``"alexnet:conv2"``, ``"resnet18:conv1+fc"``)."""
+        if isinstance(workload, str) and ":" in workload:
+            resolve_workload(workload)  # raises naming the unknown network or layer
+            return workload
+        return super().check_workload(workload)
+
     def _evaluate(self, design: Design, workload: str) -> dict[str, float]:
-        rows = topology_rows(load_network(workload))
+        rows = topology_rows(resolve_workload(workload))
         per_row = self.run_layers(design, rows, label=workload)
         total = stall = dram_r = dram_w = macs = 0.0
         prefetch = per_row[0]["total_with_prefetch"] - per_row[0]["total_cycles"]

@@ -92,3 +92,29 @@ def test_scalesim_exit_becomes_an_error(monkeypatch):
     monkeypatch.setattr(sim, "write_inputs", broken)
     with pytest.raises(ArchGymError, match="SCALE-Sim exited"):
         sim.run_layers(sim.default_design(), topology_rows([find_layer("resnet18:fc")]))
+
+
+@pytest.mark.parametrize("rows,cols,dataflow", [(128, 128, "os"), (256, 256, "is")])
+def test_a_layer_workload_runs_that_layer_only(rows, cols, dataflow):
+    """Suite v3's SCALE-Sim task: one BERT attention-scores GEMM (128 x 128 x 64) per head, 12 heads.
+
+    By hand: os on 128 x 128 holds the whole 128 x 128 output, one fold of 64 + 128 + 128 - 2 =
+    318 cycles; SCALE-Sim's total is one less, times 12 heads = 3,804.
+    """
+    sim = ScaleSimSimulator()
+    layer = find_layer("bert_base:enc1_scores")
+    M, N, K = layer.gemm()
+    assert (M, N, K) == (128, 128, 64) and layer.repeats() == 12
+    design = {**sim.default_design(), "array_rows": rows, "array_cols": cols, "dataflow": dataflow}
+    metrics = sim.evaluate(design, "bert_base:enc1_scores")
+    expected = 12 * (int(gemm_cycles(M, N, K, rows, cols, dataflow)) - 1)
+    if dataflow == "os":
+        assert expected == 3804
+    assert metrics["latency_cycles"] == expected and metrics["stall_cycles"] == 0
+
+
+def test_a_layer_workload_names_what_exists():
+    sim = ScaleSimSimulator()
+    assert sim.check_workload("alexnet:conv2+fc8") == "alexnet:conv2+fc8"
+    with pytest.raises(ArchGymError, match="no layer 'conv9'.*layers: conv1"):
+        sim.check_workload("alexnet:conv9")

@@ -124,10 +124,23 @@ def test_v2_keeps_v1s_coverage_and_replaces_the_solved_dnnmapping_tasks():
             assert problem(t) == problem(v1.task(t.id)), t.id
 
 
-def test_v2_references_are_of_the_current_simulators():
+def test_v3_is_v2_with_its_scalesim_task_on_one_layer():
+    v2, v3 = load_suite("v2", check=False), load_suite("v3", check=False)
+    assert v3.version == 3 and len(v3.tasks) == len(v2.tasks)
+    old = {t.id: t.to_json() for t in v2.tasks}
+    new = {t.id: t.to_json() for t in v3.tasks}
+    assert set(old) - set(new) == {"scalesim-alexnet-latency"}
+    assert set(new) - set(old) == {"scalesim-bert-scores-latency"}
+    assert all(new[k] == old[k] for k in new if k in old)  # so v2's references carry over
+    task = v3.task("scalesim-bert-scores-latency")
+    assert (task.env, task.workload, task.budget) == ("archgym/ScaleSim-v0", "bert_base:enc1_scores", 30)
+
+
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_references_are_of_the_current_simulators(version):
     from archgym.sweep.trainable import cached_simulator
 
-    suite = load_suite("v2", check=False)
+    suite = load_suite(version, check=False)
     refs = suite.refs()
     fast = [t for t in suite.tasks if t.env not in ("archgym/QNetSched-v0", "archgym/ScaleSim-v0")]
     assert {t.id for t in fast} <= set(refs)  # every family that can afford a search has one
