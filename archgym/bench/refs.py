@@ -53,7 +53,7 @@ PROVISIONAL_BELOW = 100_000
 EXHAUSTIVE_LIMIT = 200_000
 #: designs per resumable chunk of the random method
 CHUNK = 10_000
-METHODS = ("exhaustive", "random", "agents")
+METHODS = ("exhaustive", "random", "agents", "designs")
 
 
 def baseline_point(task: Task, env: Any) -> dict[str, Any]:
@@ -248,6 +248,8 @@ def compute_references(
     checkpoints: dict[str, str | os.PathLike[str]] | None = None,
     chunk: int = CHUNK,
     on_history: Any = None,
+    design_list: Sequence[dict[str, Any]] = (),
+    note: str = "",
 ) -> dict[str, dict[str, Any]]:
     """The reference bests of ``tasks`` that share one workload, from one search.
 
@@ -256,7 +258,10 @@ def compute_references(
     cloud-1 trace. Each task keeps its own checkpoint (the same file, in the same form, as a
     search of that task alone, so either can resume the other); after a kill the search restarts
     at the first chunk some task lacks and adds each chunk only to the tasks that lack it.
-    Arguments as :func:`compute_reference`; ``checkpoints`` maps task ids to files.
+    Arguments as :func:`compute_reference`; ``checkpoints`` maps task ids to files. Method
+    ``designs`` evaluates the given ``design_list`` (e.g. a model's predicted optimum, checked on
+    the simulator), with ``note`` saying why; like agent runs it adds to a record without making
+    it a large search.
 
     Raises:
         ConfigError: tasks on different simulators, settings or workloads; ``agents`` with more
@@ -296,6 +301,11 @@ def compute_references(
             units = [("random", seed, size)]
         else:
             units = [("random", _chunk_seed(seed, i), min(chunk, total - i * chunk)) for i in range(-(-total // chunk))]
+    elif method == "designs":
+        design_list = [env.space.validate(d) for d in design_list]  # a bad design: one clear error, no call made
+        if not design_list:
+            raise ConfigError("method designs needs at least one design (--designs-file: a JSON list of designs)")
+        units = [("designs", 0, len(design_list))]
     else:
         agents = list(agents)
         if not agents or seeds < 1:
@@ -308,6 +318,9 @@ def compute_references(
         units = [(a, seed + s, budget) for a in agents for s in range(seeds)]
     params = [{"task": t.id, "objective": t.objective, "workload": t.workload, "method": method,
                "units": [list(u) for u in units]} for t in tasks]
+    if method == "designs":
+        for p in params:
+            p["designs"] = json.loads(json.dumps(design_list, default=_plain))
     bases = [baseline_point(t, t.make_env()) for t in tasks]  # own envs: the search's cache starts empty
     ckpts = [Path(checkpoints[t.id]) if checkpoints and checkpoints.get(t.id) else None for t in tasks]
     tallies = [_load_checkpoint(c, p) or dict(_empty_tally(b), wall_s=0.0, by_agent={})
@@ -323,15 +336,19 @@ def compute_references(
         agent_name, unit_seed, calls = units[i]
         t0 = time.perf_counter()
         run_env = env if agent_name == "random" and method != "agents" else first.make_env()  # agent runs: fresh cache
-        res = make_agent(agent_name).search(
-            run_env, calls, seed=unit_seed, callback=(lambda rec, res: bar.update(0 if rec.cache_hit else 1)) if bar else None)
+        if method == "designs":
+            history = [run_env.evaluate_design(d) for d in design_list]
+        else:
+            res = make_agent(agent_name).search(
+                run_env, calls, seed=unit_seed, callback=(lambda rec, res: bar.update(0 if rec.cache_hit else 1)) if bar else None)
+            history = res.history
         if on_history is not None:
-            on_history(res.history)
+            on_history(history)
         dt = time.perf_counter() - t0
         for k, tally in enumerate(tallies):
             if int(tally["units_done"]) != i:  # this chunk is already in that task's checkpoint
                 continue
-            _add(tally, res.history if k == 0 else _rescore(res.history, envs[k].objective))
+            _add(tally, history if k == 0 else _rescore(history, envs[k].objective))
             if method == "agents":
                 prev = tally["by_agent"].get(agent_name)
                 tally["by_agent"][agent_name] = float(res.best_reward) if prev is None else max(prev, float(res.best_reward))
@@ -341,9 +358,13 @@ def compute_references(
     if bar is not None:
         bar.close()
     shared = [t.id for t in tasks]
-    return {t.id: _record(t, method, tally, base, size, seed, env.simulator.version, agents, budget, seeds,
-                          [x for x in shared if x != t.id], chunk)
-            for t, tally, base in zip(tasks, tallies, bases)}
+    out = {t.id: _record(t, method, tally, base, size, seed, env.simulator.version, agents, budget, seeds,
+                         [x for x in shared if x != t.id], chunk)
+           for t, tally, base in zip(tasks, tallies, bases)}
+    if method == "designs":
+        for rec in out.values():
+            rec["sources"][0]["note"] = note
+    return out
 
 
 def _record(task: Task, method: str, tally: dict[str, Any], base: dict[str, Any], size: int | None, seed: int,

@@ -43,12 +43,14 @@ def add_parser(sub: Any) -> None:
     which.add_argument("--tasks", help="comma-separated task ids: tasks on one workload share one search "
                        "(each design simulated once, scored for each)")
     which.add_argument("--all", action="store_true", help="every task of the suite, one search per workload")
-    r.add_argument("--method", choices=("exhaustive", "random", "agents"), help="override the task's ref_method")
+    r.add_argument("--method", choices=("exhaustive", "random", "agents", "designs"), help="override the task's ref_method")
     r.add_argument("--designs", type=int, default=100_000, help="random designs (random method)")
     r.add_argument("--seed", type=int, default=0, help="seed of the random designs; first seed of the agent runs")
     r.add_argument("--agents", help="comma-separated agents (agents method)")
     r.add_argument("--budget", type=int, help="calls per agent run (agents method; default 10 x the task's budget)")
     r.add_argument("--seeds", type=int, default=1, help="runs per agent (agents method)")
+    r.add_argument("--designs-file", help="designs method: a JSON file with a list of designs to evaluate (added to the record)")
+    r.add_argument("--note", default="", help="designs method: why these designs (stored with the record)")
     r.add_argument("--chunk", type=int, default=10_000, help="designs per checkpointed chunk (random method)")
     r.add_argument("--checkpoint", help="progress file (default: under the cache dir; 'none' for none)")
     r.add_argument("--write", nargs="?", const="", default=None, metavar="PATH",
@@ -132,7 +134,8 @@ def run_refs(args: argparse.Namespace) -> int:
         ckpts = {t.id: _checkpoint(args, suite.version, t.id, method) for t in group}
         found = compute_references(group, method, designs=args.designs, seed=args.seed, progress=not args.no_progress,
                                    agents=_names(args.agents), budget=args.budget, seeds=args.seeds,
-                                   checkpoints={k: v for k, v in ckpts.items() if v is not None}, chunk=args.chunk)
+                                   checkpoints={k: v for k, v in ckpts.items() if v is not None}, chunk=args.chunk,
+                                   design_list=_design_list(args.designs_file) if method == "designs" else (), note=args.note)
         for task_id, record in found.items():
             records[task_id] = _store(record, task_id, method, path, suite)
     print_json(records)
@@ -163,11 +166,25 @@ def _store(record: dict[str, Any], task_id: str, method: str, path: Any, suite: 
     stored = read_refs(path).get("tasks", {}) if path and Path(path).is_file() else suite.refs()
     old = stored.get(task_id)
     if old is not None:
-        record = merge_records(old, record) if method == "agents" else supersede(old, record)
+        record = merge_records(old, record) if method in ("agents", "designs") else supersede(old, record)
     if path is not None:
         write_reference(path, suite.version, task_id, record)
         print(f"# {task_id} written to {path}")
     return record
+
+
+def _design_list(path: str | None) -> list[dict[str, Any]]:
+    import json
+
+    if not path:
+        raise SystemExit("archgym bench refs: --method designs needs --designs-file FILE (a JSON list of designs)")
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"archgym bench refs: --designs-file {path}: not a readable JSON file ({exc})") from None
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise SystemExit(f"archgym bench refs: --designs-file {path} must hold a JSON list of designs ({{parameter: value}})")
+    return data
 
 
 def _names(text: str | None) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from archgym.bench.refs import compute_reference, compute_references, merge_records, supersede
 from archgym.bench.suite import load_suite, read_refs
-from archgym.errors import ConfigError
+from archgym.errors import ConfigError, InvalidDesignError
 from tests.unit.bench_tiny import SUITE, BenchTiny, register
 
 
@@ -132,3 +132,29 @@ def test_cli_refs_tasks_share_a_search_and_write_every_record(tiny, tmp_path, ca
     assert calls["calls"] == 8 + 3 * 3  # three tasks of one workload: one search
     with pytest.raises(SystemExit):
         main(["bench", "refs", "--suite", str(tiny.path), "--tasks", "tiny-cost,tiny-mo", "--checkpoint", str(tmp_path / "c")])
+
+
+def test_listed_designs_add_to_a_record_and_a_bad_one_is_refused_before_any_call(tiny, tmp_path, calls):
+    from archgym.cli import main
+
+    task = tiny.task("tiny-cost")
+    small = compute_reference(task, "random", designs=3, seed=0)
+    # the optimum by hand (bench_tiny.py): x=6, c=b, p=4, cost 1 -> -1/42; plus a worse design
+    got = compute_references([task], "designs", design_list=[{"x": 6, "c": "b", "p": 4}, {"x": 0, "c": "b", "p": 4}],
+                             note="the optimum by hand")[task.id]
+    assert got["best"] == pytest.approx(-1 / 42) and got["designs"] == 2 and got["provisional"]
+    assert got["sources"][0]["note"] == "the optimum by hand"
+    merged = merge_records(small, got)
+    assert merged["best"] == pytest.approx(-1 / 42) and merged["method"] == "random+designs" and merged["provisional"]
+    calls["calls"] = 0
+    with pytest.raises(InvalidDesignError, match="'x': 60"):
+        compute_references([task], "designs", design_list=[{"x": 60, "c": "b", "p": 4}])
+    assert calls["calls"] == 0
+    f = tmp_path / "d.json"
+    f.write_text(json.dumps([{"x": 6, "c": "b", "p": 4}]))
+    out = tmp_path / "refs.yaml"
+    assert main(["bench", "refs", "--suite", str(tiny.path), "--task", "tiny-cost", "--method", "designs",
+                 "--designs-file", str(f), "--note", "by hand", "--write", str(out), "--no-progress", "--checkpoint", "none"]) == 0
+    assert read_refs(out)["tasks"]["tiny-cost"]["best"] == pytest.approx(-1 / 42)
+    with pytest.raises(SystemExit):
+        main(["bench", "refs", "--suite", str(tiny.path), "--task", "tiny-cost", "--method", "designs", "--checkpoint", "none"])
