@@ -12,6 +12,7 @@ a refs file (``--write-refs``).
 Usage::
 
     .venv/bin/python benchmarks/bench_suite_select.py --suite v1 --tasks dnnmap-vgg16-conv3-energy
+    .venv/bin/python benchmarks/recheck_selection.py out/select.jsonl   # the rows against today's references
     .venv/bin/python benchmarks/bench_suite_select.py --candidates benchmarks/suite_v2/candidates.yaml \\
         --enumerate --write-refs out/candidates.refs.yaml
 """
@@ -35,7 +36,7 @@ import yaml  # noqa: E402
 from archgym.agents import make_agent  # noqa: E402
 from archgym.bench.metrics import Reference, hv_curve, run_metrics, value_curve  # noqa: E402
 from archgym.bench.refs import baseline_point, compute_reference, write_reference  # noqa: E402
-from archgym.bench.suite import Task, _task, load_suite  # noqa: E402
+from archgym.bench.suite import Task, _task, load_suite, read_refs  # noqa: E402
 from archgym.envs import env_ids  # noqa: E402
 
 
@@ -111,6 +112,7 @@ def check(task: Task, record: dict | None, seeds: int, enumerate_space: bool, re
     row.update(reference=record["best"], ref_method=record["method"], ref_designs=record["designs"],
                provisional=bool(record.get("provisional")), random_reached_1pct=f"{reached}/{seeds}",
                kept=reached <= seeds // 2, random_median_regret=statistics.median(m["regret@100"] for m in runs),
+               baseline=base["value"], random_finals=[m["final_value"] for m in runs],  # to recheck against a later reference
                wall_s=round(time.perf_counter() - t0, 1))
     return row
 
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write-refs", help="refs file for enumerated references")
     ap.add_argument("--random-ref", type=int, default=0, help="without a stored reference: a random search of N designs")
     ap.add_argument("--jsonl", help="append each row to this file")
+    ap.add_argument("--refs", help="refs file to check against instead of the suite's own")
     args = ap.parse_args(argv)
     if args.candidates:
         by_id = {v: k for k, v in env_ids().items()}
@@ -135,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         suite = load_suite(args.suite, check=False)
         tasks = [suite.task(t) for t in args.tasks.split(",")] if args.tasks else list(suite.tasks)
-        refs = suite.refs()
+        refs = read_refs(args.refs).get("tasks", {}) if args.refs else suite.refs()
     if args.tasks and args.candidates:
         tasks = [t for t in tasks if t.id in args.tasks.split(",")]
     for t in tasks:

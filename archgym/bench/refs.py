@@ -40,7 +40,10 @@ import numpy as np
 from archgym.bench.suite import Task
 from archgym.errors import ConfigError
 
-__all__ = ["PROVISIONAL_BELOW", "baseline_point", "compute_reference", "merge_records", "write_reference"]
+__all__ = [
+    "PROVISIONAL_BELOW", "baseline_point", "compute_reference", "compute_references", "group_by_workload", "merge_records",
+    "supersede", "write_reference",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ PROVISIONAL_BELOW = 100_000
 EXHAUSTIVE_LIMIT = 200_000
 #: designs per resumable chunk of the random method
 CHUNK = 10_000
-METHODS = ("exhaustive", "random", "agents")
+METHODS = ("exhaustive", "random", "agents", "designs")
 
 
 def baseline_point(task: Task, env: Any) -> dict[str, Any]:
@@ -194,16 +197,100 @@ def compute_reference(
     Returns:
         The reference record (see the module docstring).
     """
+    return compute_references(
+        [task], method, designs, seed, progress, agents=agents, budget=budget, seeds=seeds,
+        checkpoints=None if checkpoint is None else {task.id: checkpoint}, chunk=chunk, on_history=on_history,
+    )[task.id]
+
+
+def _workload_key(task: Task) -> tuple[str, str, str]:
+    """What decides a simulation's result: simulator (and its settings) and workload."""
+    return (task.simulator, json.dumps(task.simulator_kwargs, sort_keys=True, default=str), task.workload)
+
+
+def group_by_workload(tasks: Sequence[Task]) -> list[list[Task]]:
+    """``tasks`` in groups that can share one search (same simulator, settings and workload), in order."""
+    groups: dict[tuple[str, str, str], list[Task]] = {}
+    for t in tasks:
+        groups.setdefault(_workload_key(t), []).append(t)
+    return list(groups.values())
+
+
+def _rescore(history: Sequence[Any], objective: Any) -> list[Any]:
+    """``history`` scored by another task's ``objective`` (the same simulations, another reward).
+
+    A call without metrics (infeasible design, simulator error, design-space constraint) is
+    infeasible under every objective and stays as it is; otherwise the objective scores the
+    metrics exactly as :class:`~archgym.envs.evaluator.Evaluator` does.
+    """
+    from dataclasses import replace
+
+    out = []
+    for r in history:
+        if r.metrics is None:
+            out.append(r)
+            continue
+        score = objective.score(r.metrics)
+        out.append(replace(r, score=score, outcome="ok" if score.feasible else "constraint", error=score.reason))
+    return out
+
+
+def compute_references(
+    tasks: Sequence[Task],
+    method: str | None = None,
+    designs: int = PROVISIONAL_BELOW,
+    seed: int = 0,
+    progress: bool = False,
+    *,
+    agents: Sequence[str] = (),
+    budget: int | None = None,
+    seeds: int = 1,
+    checkpoints: dict[str, str | os.PathLike[str]] | None = None,
+    chunk: int = CHUNK,
+    on_history: Any = None,
+    design_list: Sequence[dict[str, Any]] = (),
+    note: str = "",
+) -> dict[str, dict[str, Any]]:
+    """The reference bests of ``tasks`` that share one workload, from one search.
+
+    Every design is simulated once (in the first task's environment) and scored by every task's
+    objective, so e.g. ``dram-cloud1-latency`` and ``dram-cloud1-mo`` cost one search of the
+    cloud-1 trace. Each task keeps its own checkpoint (the same file, in the same form, as a
+    search of that task alone, so either can resume the other); after a kill the search restarts
+    at the first chunk some task lacks and adds each chunk only to the tasks that lack it.
+    Arguments as :func:`compute_reference`; ``checkpoints`` maps task ids to files. Method
+    ``designs`` evaluates the given ``design_list`` (e.g. a model's predicted optimum, checked on
+    the simulator), with ``note`` saying why; like agent runs it adds to a record without making
+    it a large search.
+
+    Raises:
+        ConfigError: tasks on different simulators, settings or workloads; ``agents`` with more
+            than one task (an agent's search follows one objective); bad arguments.
+    """
     from archgym.agents import make_agent
 
-    method = method or task.ref_method
+    tasks = list(tasks)
+    if not tasks:
+        raise ConfigError("no task to compute a reference for")
+    if len({t.id for t in tasks}) != len(tasks):
+        raise ConfigError(f"a task appears twice in {[t.id for t in tasks]}")
+    first = tasks[0]
+    for t in tasks[1:]:
+        if _workload_key(t) != _workload_key(first):
+            raise ConfigError(f"tasks {first.id!r} ({first.simulator} on {first.workload!r}) and {t.id!r} ({t.simulator} on "
+                              f"{t.workload!r}) cannot share one search; allowed: tasks of one simulator, settings and workload")
+    method = method or first.ref_method
     if method not in METHODS:
         raise ConfigError(f"reference method {method!r} not allowed; allowed: {', '.join(METHODS)}")
-    env = task.make_env()
+    if method == "agents" and len(tasks) > 1:
+        raise ConfigError(f"method agents takes one task at a time (an agent's search follows its task's objective), "
+                          f"got {len(tasks)}: {', '.join(t.id for t in tasks)}")
+    envs = [t.make_env() for t in tasks]
+    env = envs[0]
     size = env.space.size
     if method == "exhaustive":
         if size is None or size > EXHAUSTIVE_LIMIT:
-            raise ConfigError(f"task {task.id!r}: exhaustive search needs a finite space of at most "
+            raise ConfigError(f"task {first.id!r}: exhaustive search needs a finite space of at most "
                               f"{EXHAUSTIVE_LIMIT} designs, this one has {size or 'infinitely many'}; use --method random")
         units: list[tuple[str, int, int]] = [("random", seed, size)]
     elif method == "random":
@@ -214,51 +301,88 @@ def compute_reference(
             units = [("random", seed, size)]
         else:
             units = [("random", _chunk_seed(seed, i), min(chunk, total - i * chunk)) for i in range(-(-total // chunk))]
+    elif method == "designs":
+        design_list = [env.space.validate(d) for d in design_list]  # a bad design: one clear error, no call made
+        if not design_list:
+            raise ConfigError("method designs needs at least one design (--designs-file: a JSON list of designs)")
+        units = [("designs", 0, len(design_list))]
     else:
         agents = list(agents)
         if not agents or seeds < 1:
             raise ConfigError(f"method agents needs at least one agent and seeds >= 1, got agents={agents}, seeds={seeds}")
-        budget = int(budget or 10 * task.budget)
+        budget = int(budget or 10 * first.budget)
         if budget < 1:
             raise ConfigError(f"budget must be >= 1, got {budget}")
         for a in agents:
             make_agent(a)  # unknown agent: ConfigError listing the agents
         units = [(a, seed + s, budget) for a in agents for s in range(seeds)]
-    params = {"task": task.id, "objective": task.objective, "workload": task.workload, "method": method,
-              "units": [list(u) for u in units]}
-    base = baseline_point(task, task.make_env())  # its own env: the search's cache starts empty
-    ckpt = Path(checkpoint) if checkpoint else None
-    tally = _load_checkpoint(ckpt, params) or dict(_empty_tally(base), wall_s=0.0, by_agent={})
+    params = [{"task": t.id, "objective": t.objective, "workload": t.workload, "method": method,
+               "units": [list(u) for u in units]} for t in tasks]
+    if method == "designs":
+        for p in params:
+            p["designs"] = json.loads(json.dumps(design_list, default=_plain))
+    bases = [baseline_point(t, t.make_env()) for t in tasks]  # own envs: the search's cache starts empty
+    ckpts = [Path(checkpoints[t.id]) if checkpoints and checkpoints.get(t.id) else None for t in tasks]
+    tallies = [_load_checkpoint(c, p) or dict(_empty_tally(b), wall_s=0.0, by_agent={})
+               for c, p, b in zip(ckpts, params, bases)]
+    start = min(int(t["units_done"]) for t in tallies)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=sum(u[2] for u in units), initial=sum(u[2] for u in units[: tally["units_done"]]),
-                   desc=f"refs {task.id}", unit="design")
-    for agent_name, unit_seed, calls in units[tally["units_done"]:]:
+        bar = tqdm(total=sum(u[2] for u in units), initial=sum(u[2] for u in units[:start]),
+                   desc=f"refs {','.join(t.id for t in tasks)}", unit="design")
+    for i in range(start, len(units)):
+        agent_name, unit_seed, calls = units[i]
         t0 = time.perf_counter()
-        run_env = env if agent_name == "random" and method != "agents" else task.make_env()  # agent runs: fresh cache
-        res = make_agent(agent_name).search(
-            run_env, calls, seed=unit_seed, callback=(lambda rec, res: bar.update(0 if rec.cache_hit else 1)) if bar else None)
-        _add(tally, res.history)
+        run_env = env if agent_name == "random" and method != "agents" else first.make_env()  # agent runs: fresh cache
+        if method == "designs":
+            history = [run_env.evaluate_design(d) for d in design_list]
+        else:
+            res = make_agent(agent_name).search(
+                run_env, calls, seed=unit_seed, callback=(lambda rec, res: bar.update(0 if rec.cache_hit else 1)) if bar else None)
+            history = res.history
         if on_history is not None:
-            on_history(res.history)
-        if method == "agents":
-            prev = tally["by_agent"].get(agent_name)
-            tally["by_agent"][agent_name] = float(res.best_reward) if prev is None else max(prev, float(res.best_reward))
-        tally["units_done"] += 1
-        tally["wall_s"] += time.perf_counter() - t0
-        _save_checkpoint(ckpt, params, tally)
+            on_history(history)
+        dt = time.perf_counter() - t0
+        for k, tally in enumerate(tallies):
+            if int(tally["units_done"]) != i:  # this chunk is already in that task's checkpoint
+                continue
+            _add(tally, history if k == 0 else _rescore(history, envs[k].objective))
+            if method == "agents":
+                prev = tally["by_agent"].get(agent_name)
+                tally["by_agent"][agent_name] = float(res.best_reward) if prev is None else max(prev, float(res.best_reward))
+            tally["units_done"] += 1
+            tally["wall_s"] += dt
+            _save_checkpoint(ckpts[k], params[k], tally)
     if bar is not None:
         bar.close()
+    shared = [t.id for t in tasks]
+    out = {t.id: _record(t, method, tally, base, size, seed, env.simulator.version, agents, budget, seeds,
+                         [x for x in shared if x != t.id], chunk)
+           for t, tally, base in zip(tasks, tallies, bases)}
+    if method == "designs":
+        for rec in out.values():
+            rec["sources"][0]["note"] = note
+    return out
+
+
+def _record(task: Task, method: str, tally: dict[str, Any], base: dict[str, Any], size: int | None, seed: int,
+            version: str, agents: Sequence[str], budget: int | None, seeds: int, shared_with: list[str],
+            chunk: int) -> dict[str, Any]:
+    """The reference record of one task's finished tally."""
     found = _finish(tally, base)
-    source: dict[str, Any] = {"method": method, "designs": found["designs"], "best": found["best"],
-                              "wall_s": round(tally["wall_s"], 1)}
+    source: dict[str, Any] = {"method": method, "designs": found["designs"], "feasible_designs": found["feasible_designs"],
+                              "best": found["best"], "wall_s": round(tally["wall_s"], 1)}
     if method == "agents":
         source.update(agents=list(agents), budget=budget, seeds=seeds, first_seed=seed,
                       best_by_agent=tally["by_agent"] if not task.multi_objective else None)
     else:
         source["seed"] = seed
+        if method == "random":
+            source["chunk"] = chunk
+        if shared_with:  # one search scored for several tasks: its wall time is theirs together
+            source["shared_with"] = shared_with
     record: dict[str, Any] = {
         "baseline": base["value"],
         "method": method,
@@ -266,7 +390,7 @@ def compute_reference(
         "space_size": size,
         "seed": seed,
         "provisional": method != "exhaustive" and found["designs"] < PROVISIONAL_BELOW and (size is None or found["designs"] < size),
-        "simulator_version": env.simulator.version,
+        "simulator_version": version,
         "computed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "wall_s": round(tally["wall_s"], 1),
         "sources": [source],
@@ -321,6 +445,50 @@ def merge_records(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     elif new["best"] > old["best"]:
         out.update(best=new["best"], best_design=new["best_design"], best_metrics=new["best_metrics"])
     return out
+def _extends(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    """Whether search source ``new`` evaluated every design of source ``old`` (a prefix of it).
+
+    A random search of seed ``s`` draws chunk ``i`` from ``SeedSequence([s, i])`` and the random
+    walk draws one design at a time, so a search of the same seed and chunk size with at least as
+    many designs repeats every design of the shorter one (within its first chunk, any chunk size).
+    """
+    if old.get("method") != new.get("method") or old.get("method") not in ("random", "exhaustive"):
+        return False
+    if old.get("seed") != new.get("seed") or int(old["designs"]) > int(new["designs"]):
+        return False
+    new_chunk = int(new.get("chunk", CHUNK))
+    return old["method"] == "exhaustive" or int(old["designs"]) <= new_chunk or int(old.get("chunk", CHUNK)) == new_chunk
+
+
+def supersede(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` (one random or exhaustive search) as the task's record, keeping what ``old`` adds.
+
+    The sources of ``old`` that ``new`` repeats (the same search, shorter: see :func:`_extends`)
+    are dropped; every other source (agent runs, searches of other seeds) is merged into ``new``
+    (:func:`merge_records`). ``old`` of another baseline or simulator version is dropped whole.
+    Where an old source did not store its count of feasible designs, it is taken in proportion
+    to the old record's.
+    """
+    sources = old.get("sources") or [{k: old.get(k) for k in ("method", "designs", "best", "seed", "wall_s")}]
+    if (len(new.get("sources") or []) != 1 or str(old.get("simulator_version")) != str(new.get("simulator_version"))
+            or not np.isclose(old["baseline"], new["baseline"], rtol=1e-9, atol=0)):
+        return new
+    kept = [s for s in sources if not _extends(new["sources"][0], s)]
+    if not kept:
+        return new
+    gone = [s for s in sources if s not in kept]
+    ratio = int(old.get("feasible_designs", 0)) / max(int(old["designs"]), 1)
+    rest = dict(old, sources=kept, designs=int(old["designs"]) - sum(int(s["designs"]) for s in gone),
+                wall_s=round(float(old.get("wall_s", 0)) - sum(float(s.get("wall_s") or 0) for s in gone), 1))
+    rest["feasible_designs"] = int(old.get("feasible_designs", 0)) - sum(
+        int(s.get("feasible_designs", round(ratio * int(s["designs"])))) for s in gone)
+    if "front" not in old:  # the best of what is kept; its design is known only if it is old's best
+        rest["best"] = max(float(s["best"]) for s in kept)
+        if not np.isclose(rest["best"], old["best"], rtol=1e-12, atol=0):
+            rest.update(best_design=None, best_metrics=None)
+    return merge_records(new, rest)
+
+
 _REFS_HEADER = (
     "# Reference bests of the suite's tasks, written by `archgym bench refs --task T --write`.\n"
     "# best: the best value known (reward, or hypervolume for multi-objective tasks); baseline: the\n"

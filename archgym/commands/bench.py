@@ -32,16 +32,25 @@ def add_parser(sub: Any) -> None:
         "--designs designs; --method agents adds the best of long agent runs (--agents ga,aco\n"
         "--budget N --seeds K) to the task's stored record. Progress is checkpointed after every\n"
         "chunk or agent run (default under $ARCHGYM_CACHE_DIR/bench-refs/), so the same command\n"
-        "after a kill resumes. Prints the record; --write stores it in the suite's refs file.",
+        "after a kill resumes. Prints the record; --write stores it in the suite's refs file.\n"
+        "--tasks a,b (or --all) computes several tasks; tasks on the same simulator and workload\n"
+        "(e.g. dram-cloud1-latency,dram-cloud1-mo) share one search: each design is simulated\n"
+        "once and scored by every task's objective.",
     )
     r.add_argument("--suite", default=None, help="suite name (v1, v2, v3; default: the newest) or YAML file")
-    r.add_argument("--task", required=True, help="task id (see `archgym bench tasks`)")
-    r.add_argument("--method", choices=("exhaustive", "random", "agents"), help="override the task's ref_method")
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--task", help="task id (see `archgym bench tasks`)")
+    which.add_argument("--tasks", help="comma-separated task ids: tasks on one workload share one search "
+                       "(each design simulated once, scored for each)")
+    which.add_argument("--all", action="store_true", help="every task of the suite, one search per workload")
+    r.add_argument("--method", choices=("exhaustive", "random", "agents", "designs"), help="override the task's ref_method")
     r.add_argument("--designs", type=int, default=100_000, help="random designs (random method)")
     r.add_argument("--seed", type=int, default=0, help="seed of the random designs; first seed of the agent runs")
     r.add_argument("--agents", help="comma-separated agents (agents method)")
     r.add_argument("--budget", type=int, help="calls per agent run (agents method; default 10 x the task's budget)")
     r.add_argument("--seeds", type=int, default=1, help="runs per agent (agents method)")
+    r.add_argument("--designs-file", help="designs method: a JSON file with a list of designs to evaluate (added to the record)")
+    r.add_argument("--note", default="", help="designs method: why these designs (stored with the record)")
     r.add_argument("--chunk", type=int, default=10_000, help="designs per checkpointed chunk (random method)")
     r.add_argument("--checkpoint", help="progress file (default: under the cache dir; 'none' for none)")
     r.add_argument("--write", nargs="?", const="", default=None, metavar="PATH",
@@ -100,34 +109,82 @@ def run_tasks(args: argparse.Namespace) -> int:
 
 
 def run_refs(args: argparse.Namespace) -> int:
-    from archgym.bench.refs import compute_reference, write_reference
+    from archgym.bench.refs import compute_references, group_by_workload
     from archgym.bench.suite import load_suite
 
     suite = load_suite(args.suite, check=False)
-    task = suite.task(args.task)
-    method = args.method or task.ref_method
-    ckpt = args.checkpoint
-    if ckpt is None:
-        from archgym.baseline_cache import cache_dir
-
-        what = method if method != "agents" else f"agents-{'+'.join(_names(args.agents))}-b{args.budget}-k{args.seeds}"
-        ckpt = cache_dir() / "bench-refs" / f"v{suite.version}-{task.id}-{what}-s{args.seed}.json"
-    record = compute_reference(task, method, designs=args.designs, seed=args.seed, progress=not args.no_progress,
-                               agents=_names(args.agents), budget=args.budget, seeds=args.seeds,
-                               checkpoint=None if str(ckpt) == "none" else ckpt, chunk=args.chunk)
+    if args.all:
+        tasks = list(suite.tasks)
+    else:
+        ids = _names(args.task if args.task is not None else args.tasks)
+        if not ids:
+            raise SystemExit("archgym bench refs: --tasks needs at least one task id, e.g. --tasks dram-cloud1-latency,dram-cloud1-mo")
+        tasks = [suite.task(i) for i in ids]  # an unknown id: ConfigError listing the suite's tasks
+    groups: list[list[Any]] = []
+    for group in group_by_workload(tasks):
+        methods: dict[str, list[Any]] = {}
+        for t in group:
+            methods.setdefault(args.method or t.ref_method, []).append(t)
+        for method, same in methods.items():  # agent runs follow one objective: one task at a time
+            groups += [[t] for t in same] if method == "agents" else [same]
     path = (args.write or suite.refs_path) if args.write is not None else None
-    if method == "agents":
-        from archgym.bench.refs import merge_records
-        from archgym.bench.suite import read_refs
-
-        old = (read_refs(path).get("tasks", {}) if path and Path(path).is_file() else suite.refs()).get(task.id)
-        if old is not None:
-            record = merge_records(old, record)
-    print_json({task.id: record})
-    if path is not None:
-        write_reference(path, suite.version, task.id, record)
-        print(f"# written to {path}")
+    records: dict[str, Any] = {}
+    for group in groups:
+        method = args.method or group[0].ref_method
+        ckpts = {t.id: _checkpoint(args, suite.version, t.id, method) for t in group}
+        found = compute_references(group, method, designs=args.designs, seed=args.seed, progress=not args.no_progress,
+                                   agents=_names(args.agents), budget=args.budget, seeds=args.seeds,
+                                   checkpoints={k: v for k, v in ckpts.items() if v is not None}, chunk=args.chunk,
+                                   design_list=_design_list(args.designs_file) if method == "designs" else (), note=args.note)
+        for task_id, record in found.items():
+            records[task_id] = _store(record, task_id, method, path, suite)
+    print_json(records)
     return 0
+
+
+def _checkpoint(args: argparse.Namespace, version: int, task_id: str, method: str) -> Path | None:
+    """The task's checkpoint file: ``--checkpoint`` (one task only), or under the cache dir."""
+    if args.checkpoint is not None:
+        if str(args.checkpoint) == "none":
+            return None
+        if args.all or len(_names(args.tasks)) > 1:
+            raise SystemExit("archgym bench refs: --checkpoint PATH takes one task; with --tasks/--all the checkpoints "
+                             "go under $ARCHGYM_CACHE_DIR/bench-refs/ (or --checkpoint none)")
+        return Path(args.checkpoint)
+    from archgym.baseline_cache import cache_dir
+
+    what = method if method != "agents" else f"agents-{'+'.join(_names(args.agents))}-b{args.budget}-k{args.seeds}"
+    return cache_dir() / "bench-refs" / f"v{version}-{task_id}-{what}-s{args.seed}.json"
+
+
+def _store(record: dict[str, Any], task_id: str, method: str, path: Any, suite: Any) -> dict[str, Any]:
+    """Merge ``record`` with the task's stored one (agent runs add to it; a search replaces the
+    searches it repeats and keeps the rest) and write it when ``path`` is given."""
+    from archgym.bench.refs import merge_records, supersede, write_reference
+    from archgym.bench.suite import read_refs
+
+    stored = read_refs(path).get("tasks", {}) if path and Path(path).is_file() else suite.refs()
+    old = stored.get(task_id)
+    if old is not None:
+        record = merge_records(old, record) if method in ("agents", "designs") else supersede(old, record)
+    if path is not None:
+        write_reference(path, suite.version, task_id, record)
+        print(f"# {task_id} written to {path}")
+    return record
+
+
+def _design_list(path: str | None) -> list[dict[str, Any]]:
+    import json
+
+    if not path:
+        raise SystemExit("archgym bench refs: --method designs needs --designs-file FILE (a JSON list of designs)")
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"archgym bench refs: --designs-file {path}: not a readable JSON file ({exc})") from None
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise SystemExit(f"archgym bench refs: --designs-file {path} must hold a JSON list of designs ({{parameter: value}})")
+    return data
 
 
 def _names(text: str | None) -> list[str]:
