@@ -163,8 +163,8 @@ def _store(record: dict[str, Any], task_id: str, method: str, path: Any, suite: 
     from archgym.bench.refs import merge_records, supersede, write_reference
     from archgym.bench.suite import read_refs
 
-    stored = read_refs(path).get("tasks", {}) if path and Path(path).is_file() else suite.refs()
-    old = stored.get(task_id)
+    stored = read_refs(path).get("tasks", {}) if path and Path(path).is_file() else {}
+    old = stored.get(task_id) or suite.refs().get(task_id)  # a task new to PATH: the suite's record
     if old is not None:
         record = merge_records(old, record) if method in ("agents", "designs") else supersede(old, record)
     if path is not None:

@@ -158,3 +158,16 @@ def test_listed_designs_add_to_a_record_and_a_bad_one_is_refused_before_any_call
     assert read_refs(out)["tasks"]["tiny-cost"]["best"] == pytest.approx(-1 / 42)
     with pytest.raises(SystemExit):
         main(["bench", "refs", "--suite", str(tiny.path), "--task", "tiny-cost", "--method", "designs", "--checkpoint", "none"])
+
+
+def test_cli_writing_a_group_to_another_file_merges_each_task_with_the_suites_record(tiny, tmp_path):
+    from archgym.bench.refs import write_reference
+    from archgym.cli import main
+
+    for t in ("tiny-cost", "tiny-mo"):
+        write_reference(tiny.refs_path, tiny.version, t, compute_reference(tiny.task(t), "random", designs=5, seed=0))
+    out = tmp_path / "new.yaml"
+    assert main(["bench", "refs", "--suite", str(tiny.path), "--tasks", "tiny-cost,tiny-mo", "--method", "random",
+                 "--designs", "6", "--seed", "1", "--write", str(out), "--no-progress", "--checkpoint", "none"]) == 0
+    for rec in read_refs(out)["tasks"].values():  # both tasks, not only the first written
+        assert [s["seed"] for s in rec["sources"]] == [1, 0] and rec["designs"] == 11
