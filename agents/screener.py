@@ -52,7 +52,7 @@ class SuccessiveHalving(MultiFidelityAgent):
         self.promotions = []
         self._queue: list[tuple[Design, int]] = []     # proposals of the current rung not yet handed out
         self._inflight: list[tuple[Design, int]] = []  # handed out, outcome pending
-        self._rung: list[EvalRecord] = []              # outcomes of the current rung, in order
+        self._rung: list[tuple[Design, EvalRecord]] = []  # (design as proposed, outcome) of the current rung, in order
         self._rung_size = 0
         self._rung_tier = 0
         self._bracket = 0
@@ -124,9 +124,9 @@ class SuccessiveHalving(MultiFidelityAgent):
             self._start_bracket()
             return
         k = max(1, self._rung_size // self.params["eta"])
-        feasible = [r for r in self._rung if r.feasible]
-        ranked = sorted(range(len(feasible)), key=lambda i: (-feasible[i].reward, i))
-        promoted = [feasible[i].design for i in ranked[:k]]
+        feasible = [(d, r) for d, r in self._rung if r.feasible]
+        ranked = sorted(range(len(feasible)), key=lambda i: (-feasible[i][1].reward, i))
+        promoted = [feasible[i][0] for i in ranked[:k]]
         if not promoted:
             self._start_bracket()
             return
@@ -152,10 +152,10 @@ class SuccessiveHalving(MultiFidelityAgent):
         done, self._inflight = self._inflight[: len(records)], self._inflight[len(records):]
         self._queue = self._inflight + self._queue  # handed out but not evaluated (budget): ask again
         self._inflight = []
-        for (_, tier), rec in zip(done, records):
+        for (design, tier), rec in zip(done, records):  # a record's design is the tier's (translated) one
             self._spent += rec.cost
             if tier < len(self._seen):
-                self._seen[tier].add(self._key(rec.design))
-            self._rung.append(rec)
+                self._seen[tier].add(self._key(design))
+            self._rung.append((design, rec))
         if not self._queue and len(self._rung) >= self._rung_size:
             self._end_rung()
