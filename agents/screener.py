@@ -15,7 +15,17 @@ the bracket, and the next one starts.
 Under a cost budget (``Budget(cost=...)``) a bracket is shrunk to the largest ``n`` whose whole
 bracket (``n`` at the start tier, ``max(1, n // eta)`` at the next, ...) fits in the cost left,
 and the search stops when not even a one-design bracket fits, so it ends on verified designs
-rather than on a half-screened rung. ``promotions`` lists
+rather than on a half-screened rung.
+
+**The proxy's uncertainty** (``kappa``, rule fixed before any figure): at a tier whose simulator
+reports a calibrated per-prediction std (the ``dram`` family's proxy), a rung is ranked by
+``reward + kappa · σ_r``, where ``σ_r`` is the reward's std implied by the proxy's metric stds
+through the tier's objective (central differences, as ``mf-bo``'s observation noise). With
+``kappa = 1.645`` that is the upper end of the reward's 90 % interval: a design the proxy is
+unsure about may be promoted over one it rates slightly higher with confidence (optimism in
+the face of uncertainty: screening must not drop the true best on a confident-looking error).
+``kappa = 0`` (default) ranks by the mean; tiers without an uncertainty always rank by it.
+``promotions`` lists
 every ``(tier index, design)`` promotion in order (a run's top-tier calls are exactly these).
 """
 
@@ -42,11 +52,24 @@ class SuccessiveHalving(MultiFidelityAgent):
         HyperParameter("n0", int, 27, "designs started at the cheapest tier per bracket", low=1, high=1_000_000),
         HyperParameter("brackets", int, 1, "1: successive halving; > 1: Hyperband, bracket s starts n0 // eta**s designs "
                        "at tier min(s, T-1)", low=1, high=64),
+        HyperParameter("kappa", float, 0.0, "rank a rung at a tier with a calibrated uncertainty (a proxy) by reward + "
+                       "kappa x its std: 0 the mean, 1.645 the upper end of the 90 % interval (optimistic), < 0 pessimistic",
+                       low=-10.0, high=10.0),
     )
 
     def __init__(self, **params: Any):
         super().__init__(**params)
         self.promotions: list[tuple[int, Design]] = []
+        self._uncertainty: dict[int, Any] = {}
+
+    def search(self, env: Any, budget: Any, seed: int = 0, callback: Any = None) -> Any:  # noqa: D102 - see Agent
+        self._uncertainty = {}
+        if self.params["kappa"] != 0.0:
+            from archgym.agents.base import unwrap_design_env
+            from archgym.agents.bo.multifidelity import uncertainty_sources
+
+            self._uncertainty = uncertainty_sources(unwrap_design_env(env))
+        return super().search(env, budget, seed, callback)
 
     def _setup(self, space: Any, rng: Any) -> None:
         self.promotions = []
@@ -125,7 +148,14 @@ class SuccessiveHalving(MultiFidelityAgent):
             return
         k = max(1, self._rung_size // self.params["eta"])
         feasible = [(d, r) for d, r in self._rung if r.feasible]
-        ranked = sorted(range(len(feasible)), key=lambda i: (-feasible[i][1].reward, i))
+        score = [r.reward for _, r in feasible]
+        source = self._uncertainty.get(self._rung_tier)
+        if source is not None and feasible:  # the optimistic (kappa > 0) or pessimistic bound
+            from archgym.agents.bo.multifidelity import reward_stds
+
+            std = reward_stds(source, [r.design for _, r in feasible], [r.metrics for _, r in feasible])
+            score = [v + self.params["kappa"] * float(s) for v, s in zip(score, std)]
+        ranked = sorted(range(len(feasible)), key=lambda i: (-score[i], i))
         promoted = [feasible[i][0] for i in ranked[:k]]
         if not promoted:
             self._start_bracket()
