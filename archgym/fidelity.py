@@ -394,7 +394,12 @@ def _dnn_tiers(workload: str | None = None, zigzag_kwargs: Mapping[str, Any] | N
         raise ConfigError("zigzag_kwargs apply to verify='zigzag' only")
     subset = dict(SCALESIM_SUBSET)
     if array_sides is not None:
-        sides = tuple(sorted({int(v) for v in array_sides}))
+        if isinstance(array_sides, str):  # "32,64" from --tier-option array_sides=32,64
+            array_sides = [v for v in array_sides.replace(" ", "").split(",") if v]
+        try:
+            sides = tuple(sorted({int(v) for v in array_sides}))
+        except (TypeError, ValueError):
+            raise ConfigError(f"array_sides must be a non-empty subset of {list(SCALESIM_SUBSET['pe_rows'])}, got {array_sides!r}") from None
         if not sides or any(v not in SCALESIM_SUBSET["pe_rows"] for v in sides):
             raise ConfigError(f"array_sides must be a non-empty subset of {list(SCALESIM_SUBSET['pe_rows'])}, got {list(array_sides)!r}")
         subset["pe_rows"] = subset["pe_cols"] = sides

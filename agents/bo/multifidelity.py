@@ -135,7 +135,11 @@ def reward_stds(source: tuple[Any, str, Any], designs: Sequence[Mapping[str, Any
     sim, workload, objective = source
     if not designs:
         return np.zeros(0)
-    std = sim.uncertainty(list(designs), workload)
+    names = getattr(objective, "metric_names", None)  # only the metrics the reward depends on
+    try:
+        std = sim.uncertainty(list(designs), workload, metrics=names)
+    except TypeError:  # an uncertainty() without a metrics argument
+        std = sim.uncertainty(list(designs), workload)
 
     def reward_of(m: Mapping[str, float]) -> float:
         return float(objective.score(m).reward)

@@ -62,7 +62,7 @@ class CheapWithStd(_Toy):
     def _evaluate(self, design, workload):
         return {"y": CHEAP_Y[design["x"]]}
 
-    def uncertainty(self, designs, workload=None):
+    def uncertainty(self, designs, workload=None, metrics=None):
         return {"y": np.array([CHEAP_STD[d["x"]] for d in designs])}
 
 
