@@ -47,6 +47,7 @@ from archgym.agents.bo.multifidelity import (
     prior_mean_scores,
     reward_variance,
     target_variance,
+    uncertainty_sources,
 )
 from archgym.agents.bo.optimise import candidate_pool, initial_design
 from archgym.agents.torch_threads import set_torch_threads
@@ -115,24 +116,7 @@ class MultiFidelityBO(MultiFidelityAgent):
     @staticmethod
     def _noise_sources(base: Any) -> dict[int, Any]:
         """``{tier index: (proxy simulator, workload, objective)}`` for every calibrated proxy tier."""
-        from archgym.simulator import make_simulator
-
-        out: dict[int, Any] = {}
-        tiers = list(getattr(base, "tiers", []))
-        for t, tier in enumerate(tiers):
-            try:
-                sim = make_simulator(tier.simulator, **dict(tier.simulator_kwargs))
-            except Exception as exc:  # noqa: BLE001 - a tier we cannot rebuild gets no noise
-                logger.info("tier %s: no uncertainty (%s)", tier.name, exc)
-                continue
-            model = getattr(sim, "model", None)
-            if not hasattr(sim, "uncertainty") or not getattr(model, "calibrated", False):
-                continue
-            objective = base.tier_env(t).objective if hasattr(base, "tier_env") else base.objective
-            workload = tier.workload_for(base.workload)
-            out[t] = (sim, workload, objective)
-            logger.info("tier %s: the proxy's calibrated std is the observation noise of its rows", tier.name)
-        return out
+        return uncertainty_sources(base)
 
     # -- ask / tell -------------------------------------------------------------------------
     def _tier_of(self, rec: EvalRecord) -> int:

@@ -15,7 +15,17 @@ the bracket, and the next one starts.
 Under a cost budget (``Budget(cost=...)``) a bracket is shrunk to the largest ``n`` whose whole
 bracket (``n`` at the start tier, ``max(1, n // eta)`` at the next, ...) fits in the cost left,
 and the search stops when not even a one-design bracket fits, so it ends on verified designs
-rather than on a half-screened rung. ``promotions`` lists
+rather than on a half-screened rung.
+
+**The proxy's uncertainty** (``kappa``, rule fixed before any figure): at a tier whose simulator
+reports a calibrated per-prediction std (the ``dram`` family's proxy), a rung is ranked by
+``reward + kappa · σ_r``, where ``σ_r`` is the reward's std implied by the proxy's metric stds
+through the tier's objective (central differences, as ``mf-bo``'s observation noise). With
+``kappa = 1.645`` that is the upper end of the reward's 90 % interval: a design the proxy is
+unsure about may be promoted over one it rates slightly higher with confidence (optimism in
+the face of uncertainty: screening must not drop the true best on a confident-looking error).
+``kappa = 0`` (default) ranks by the mean; tiers without an uncertainty always rank by it.
+``promotions`` lists
 every ``(tier index, design)`` promotion in order (a run's top-tier calls are exactly these).
 """
 
@@ -42,17 +52,30 @@ class SuccessiveHalving(MultiFidelityAgent):
         HyperParameter("n0", int, 27, "designs started at the cheapest tier per bracket", low=1, high=1_000_000),
         HyperParameter("brackets", int, 1, "1: successive halving; > 1: Hyperband, bracket s starts n0 // eta**s designs "
                        "at tier min(s, T-1)", low=1, high=64),
+        HyperParameter("kappa", float, 0.0, "rank a rung at a tier with a calibrated uncertainty (a proxy) by reward + "
+                       "kappa x its std: 0 the mean, 1.645 the upper end of the 90 % interval (optimistic), < 0 pessimistic",
+                       low=-10.0, high=10.0),
     )
 
     def __init__(self, **params: Any):
         super().__init__(**params)
         self.promotions: list[tuple[int, Design]] = []
+        self._uncertainty: dict[int, Any] = {}
+
+    def search(self, env: Any, budget: Any, seed: int = 0, callback: Any = None) -> Any:  # noqa: D102 - see Agent
+        self._uncertainty = {}
+        if self.params["kappa"] != 0.0:
+            from archgym.agents.base import unwrap_design_env
+            from archgym.agents.bo.multifidelity import uncertainty_sources
+
+            self._uncertainty = uncertainty_sources(unwrap_design_env(env))
+        return super().search(env, budget, seed, callback)
 
     def _setup(self, space: Any, rng: Any) -> None:
         self.promotions = []
         self._queue: list[tuple[Design, int]] = []     # proposals of the current rung not yet handed out
         self._inflight: list[tuple[Design, int]] = []  # handed out, outcome pending
-        self._rung: list[EvalRecord] = []              # outcomes of the current rung, in order
+        self._rung: list[tuple[Design, EvalRecord]] = []  # (design as proposed, outcome) of the current rung, in order
         self._rung_size = 0
         self._rung_tier = 0
         self._bracket = 0
@@ -124,9 +147,16 @@ class SuccessiveHalving(MultiFidelityAgent):
             self._start_bracket()
             return
         k = max(1, self._rung_size // self.params["eta"])
-        feasible = [r for r in self._rung if r.feasible]
-        ranked = sorted(range(len(feasible)), key=lambda i: (-feasible[i].reward, i))
-        promoted = [feasible[i].design for i in ranked[:k]]
+        feasible = [(d, r) for d, r in self._rung if r.feasible]
+        score = [r.reward for _, r in feasible]
+        source = self._uncertainty.get(self._rung_tier)
+        if source is not None and feasible:  # the optimistic (kappa > 0) or pessimistic bound
+            from archgym.agents.bo.multifidelity import reward_stds
+
+            std = reward_stds(source, [r.design for _, r in feasible], [r.metrics for _, r in feasible])
+            score = [v + self.params["kappa"] * float(s) for v, s in zip(score, std)]
+        ranked = sorted(range(len(feasible)), key=lambda i: (-score[i], i))
+        promoted = [feasible[i][0] for i in ranked[:k]]
         if not promoted:
             self._start_bracket()
             return
@@ -152,10 +182,10 @@ class SuccessiveHalving(MultiFidelityAgent):
         done, self._inflight = self._inflight[: len(records)], self._inflight[len(records):]
         self._queue = self._inflight + self._queue  # handed out but not evaluated (budget): ask again
         self._inflight = []
-        for (_, tier), rec in zip(done, records):
+        for (design, tier), rec in zip(done, records):  # a record's design is the tier's (translated) one
             self._spent += rec.cost
             if tier < len(self._seen):
-                self._seen[tier].add(self._key(rec.design))
-            self._rung.append(rec)
+                self._seen[tier].add(self._key(design))
+            self._rung.append((design, rec))
         if not self._queue and len(self._rung) >= self._rung_size:
             self._end_rung()

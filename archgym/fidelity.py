@@ -25,7 +25,7 @@ from typing import Any
 
 from archgym.errors import ConfigError, did_you_mean
 
-__all__ = ["Budget", "CostLedger", "Tier", "list_families", "register_tiers", "tiers_for"]
+__all__ = ["Budget", "CostLedger", "SCALESIM_SUBSET", "Tier", "dnn_to_scalesim", "list_families", "register_tiers", "tiers_for"]
 
 Design = dict[str, Any]
 
@@ -347,10 +347,69 @@ def _dram_tiers(workload: str | None = None, proxy_model: str | None = None) -> 
     ]
 
 
-def _dnn_tiers(workload: str | None = None, zigzag_kwargs: Mapping[str, Any] | None = None) -> list[Tier]:
+#: The dnn_accel designs SCALE-Sim (CALC mode) can express: a systolic array whose sides are
+#: powers of two (8 ... 256) with one of SCALE-Sim's dataflows; a global buffer of at least 64 KiB,
+#: split into SCALE-Sim's ifmap / filter / ofmap SRAMs as 1/4 : 1/4 : 1/2; and the memory system
+#: CALC mode assumes, one that never stalls the array (the widest NoC, the most GLB banks and
+#: the fastest DRAM of the card). Register file and precision are fixed at the baseline's:
+#: SCALE-Sim has neither (it counts words in one array-wide register per PE).
+SCALESIM_SUBSET: dict[str, tuple[Any, ...]] = {
+    "pe_rows": (8, 16, 32, 64, 128, 256),
+    "pe_cols": (8, 16, 32, 64, 128, 256),
+    "dataflow": ("ws", "os", "is"),
+    "glb_kib": (64, 128, 256, 512, 1024, 2048),
+    "noc_words": (1024,),
+    "glb_banks": (64,),
+    "dram_gbps": (256,),
+    "rf_bytes": (512,),
+    "rf_class": ("regfile",),
+    "precision_bits": (16,),
+}
+DNN_SCALESIM_COST = 40030.0
+DNN_SCALESIM_SOURCE = ("bench_fidelity_costs.py --families dnn_accel-scalesim --n 40 --seed 0, 2026-12-03 23:10-23:35 "
+                       "UTC (load average 20-24 on 2 cores, under nice 5): mean sim_wall_s per call on "
+                       "resnet18:conv5_1s+fc, array sides 32-256, analytical 7.146 ms (39 calls), scalesim 286052 ms "
+                       "(5 calls) -> 40030")
+
+
+def dnn_to_scalesim(design: Design) -> Design:
+    """A dnn_accel design of :data:`SCALESIM_SUBSET` as SCALE-Sim's (array, dataflow, the GLB split 1/4 : 1/4 : 1/2)."""
+    glb = int(design["glb_kib"])
+    return {"array_rows": int(design["pe_rows"]), "array_cols": int(design["pe_cols"]), "dataflow": design["dataflow"],
+            "ifmap_sram_kib": glb // 4, "filter_sram_kib": glb // 4, "ofmap_sram_kib": glb // 2}
+
+
+def _dnn_tiers(workload: str | None = None, zigzag_kwargs: Mapping[str, Any] | None = None, verify: str = "zigzag",
+               array_sides: Sequence[int] | None = None, scalesim_kwargs: Mapping[str, Any] | None = None) -> list[Tier]:
+    if verify == "zigzag":
+        if array_sides is not None or scalesim_kwargs:
+            raise ConfigError("array_sides and scalesim_kwargs apply to verify='scalesim' only")
+        return [
+            Tier("analytical", "dnn_accel", cost=1.0, cost_source=DNN_COST_SOURCE),
+            Tier("zigzag", "zigzag", dict(zigzag_kwargs or {}), cost=DNN_ZIGZAG_COST, cost_source=DNN_COST_SOURCE),
+        ]
+    if verify != "scalesim":
+        raise ConfigError(f"dnn_accel tiers: verify must be 'zigzag' or 'scalesim', got {verify!r}")
+    if zigzag_kwargs:
+        raise ConfigError("zigzag_kwargs apply to verify='zigzag' only")
+    subset = dict(SCALESIM_SUBSET)
+    if array_sides is not None:
+        if isinstance(array_sides, str):  # "32,64" from --tier-option array_sides=32,64
+            array_sides = [v for v in array_sides.replace(" ", "").split(",") if v]
+        try:
+            sides = tuple(sorted({int(v) for v in array_sides}))
+        except (TypeError, ValueError):
+            raise ConfigError(f"array_sides must be a non-empty subset of {list(SCALESIM_SUBSET['pe_rows'])}, got {array_sides!r}") from None
+        if not sides or any(v not in SCALESIM_SUBSET["pe_rows"] for v in sides):
+            raise ConfigError(f"array_sides must be a non-empty subset of {list(SCALESIM_SUBSET['pe_rows'])}, got {list(array_sides)!r}")
+        subset["pe_rows"] = subset["pe_cols"] = sides
+    kwargs = dict(scalesim_kwargs or {})
+    if kwargs.get("mode", "CALC") != "CALC":
+        raise ConfigError("the scalesim tier of dnn_accel runs SCALE-Sim in CALC mode (no DRAM-bandwidth knob); got mode="
+                          f"{kwargs['mode']!r}")
     return [
-        Tier("analytical", "dnn_accel", cost=1.0, cost_source=DNN_COST_SOURCE),
-        Tier("zigzag", "zigzag", dict(zigzag_kwargs or {}), cost=DNN_ZIGZAG_COST, cost_source=DNN_COST_SOURCE),
+        Tier("analytical", "dnn_accel", {"subset": subset}, cost=1.0, cost_source=DNN_SCALESIM_SOURCE),
+        Tier("scalesim", "scalesim", kwargs, cost=DNN_SCALESIM_COST, translate=dnn_to_scalesim, cost_source=DNN_SCALESIM_SOURCE),
     ]
 
 

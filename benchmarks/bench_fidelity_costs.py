@@ -102,7 +102,24 @@ def bench_dnn_accel(n: int, seed: int, work: Path) -> dict[str, tuple[float, int
     return _mean_by_fidelity(work / "dnn")
 
 
-FAMILIES = {"dram": bench_dram, "qnet": bench_qnet, "dnn_accel": bench_dnn_accel}
+#: the array sides of the accelerator multi-fidelity benchmark (SCALE-Sim takes seconds a call on them)
+SCALESIM_SIDES = (32, 64, 128, 256)
+
+
+def bench_dnn_scalesim(n: int, seed: int, work: Path) -> dict[str, tuple[float, int]]:
+    """``dnn_accel`` with ``verify="scalesim"``: the analytical model on the designs SCALE-Sim can
+    express (array sides :data:`SCALESIM_SIDES`), and SCALE-Sim (CALC) on ``max(3, n // 8)`` of them."""
+    from archgym.fidelity import tiers_for
+
+    analytical, scalesim = tiers_for("dnn_accel", DNN_WORKLOAD, verify="scalesim", array_sides=SCALESIM_SIDES)
+    space = make_simulator(analytical.simulator, **analytical.simulator_kwargs).design_space
+    designs = space.sample(np.random.default_rng(seed), n)
+    _log_sample("dnn_accel", DNN_WORKLOAD, designs, work / "dnn", dict(analytical.simulator_kwargs))
+    _log_sample("scalesim", DNN_WORKLOAD, [scalesim.design_for(d) for d in designs[: max(3, n // 8)]], work / "dnn")
+    return _mean_by_fidelity(work / "dnn")
+
+
+FAMILIES = {"dram": bench_dram, "qnet": bench_qnet, "dnn_accel": bench_dnn_accel, "dnn_accel-scalesim": bench_dnn_scalesim}
 
 
 def main() -> None:

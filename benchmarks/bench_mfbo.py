@@ -17,6 +17,19 @@ every search and trace and is NOT charged to the multi-fidelity search. Charging
 80,000 units per trace-set, far more than any budget here: with that rule multi-fidelity search
 loses on a single search and only pays off over many.
 
+Accelerator (``--family dnn_accel``): tiers ``analytical`` (cost 1) → ``scalesim`` (SCALE-Sim in
+CALC mode; the declared 1 : 40030) on :data:`ACCEL_WORKLOAD` (two small ResNet-18 layers), over
+the designs SCALE-Sim can express with array sides :data:`ACCEL_SIDES` (``verify="scalesim"``;
+288 designs). **Rules, fixed before any search ran:** the objective is :func:`accel_objective`
+(targets from SCALE-Sim's baseline: 4x fewer cycles, no lower utilisation; the same explicit
+targets at both tiers); BO gets ``--top-calls`` SCALE-Sim calls (6 in the documented run, 3 of
+them its initial design) and its final verified reward is the seed's reference; ``mf-sh``
+(``n0=27, eta=9``: 3 of 27 analytical designs promoted per bracket) gets the same total cost.
+SCALE-Sim results are kept on disk across the runs (``--memo``; deterministic), which saves
+wall time only: each search is charged the declared cost of every unique call it makes.
+
+    python benchmarks/bench_mfbo.py --family dnn_accel --top-calls 6 --seeds 10 --agents bo,mf-sh --out out/bench-accel
+
 Run (about 1-2 min per seed and agent on a quiet 2-core machine)::
 
     python benchmarks/bench_mfbo.py --proxy-model out/proxy-dram --seeds 10 --top-calls 20 --out out/bench-mfbo
@@ -31,6 +44,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import time
 from pathlib import Path
 
@@ -41,25 +55,101 @@ AGENT_PARAMS = {
     "mf-bo": {"n_init": 10, "n_init_top": 2, "pool_size": 64, "cheap_batch": 8},
     "mf-bo-prior": {"n_init": 10, "n_init_top": 2, "pool_size": 256, "cheap_per_top": 8},
     "mf-sh": {"n0": 27, "eta": 3},
+    # the screener ranking the proxy's rungs by the upper end of the reward's 90 % interval
+    "mf-sh@ucb": {"n0": 27, "eta": 3, "kappa": 1.645},
 }
 
 
-def make_env(family: str, workload: str, proxy_model: str | None):
+#: the accelerator benchmark's parameters (rule fixed before it ran): BO's 6 SCALE-Sim calls begin
+#: with 3 initial designs; the screener promotes 3 of 27 analytical designs per bracket (eta 9,
+#: since an analytical call costs about 1/40000 of a SCALE-Sim call)
+ACCEL_PARAMS = {"bo": {"n_init": 3, "pool_size": 512}, "mf-sh": {"n0": 27, "eta": 9}}
+
+#: the accelerator benchmark: dnn_accel analytical -> SCALE-Sim (CALC) on two small ResNet-18
+#: layers, over the designs SCALE-Sim can express with array sides 32 ... 256 (a call takes seconds)
+ACCEL_WORKLOAD = "resnet18:conv5_1s+fc"
+ACCEL_SIDES = (32, 64, 128, 256)
+
+
+def _register_memo_scalesim(folder: Path) -> str:
+    """Register ``scalesim-memo``: SCALE-Sim with its results kept in ``folder`` across the
+    benchmark's runs (SCALE-Sim is deterministic). It saves wall time only: every search is
+    still charged the declared cost of each of its unique calls (its ledger's ``sim_s`` counts
+    a hit's near-zero time)."""
+    from archgym.simulator import register_simulator
+    from archgym.simulators.accelerator.scalesim_backend import ScaleSimSimulator
+
+    folder.mkdir(parents=True, exist_ok=True)
+
+    class MemoScaleSim(ScaleSimSimulator):
+        name = "scalesim"  # the rows are SCALE-Sim's; only the registry name differs
+
+        def _memo(self) -> dict:
+            memo: dict = {}
+            for f in sorted(folder.glob("memo-*.json")):
+                try:
+                    memo.update(json.loads(f.read_text()))
+                except ValueError:  # being written by another run: read it next time
+                    pass
+            return memo
+
+        def _evaluate(self, design, workload):
+            key = json.dumps([workload, self.cache_tag(), sorted(design.items())])
+            hit = self._memo().get(key)
+            if hit is not None:
+                return dict(hit)
+            out = super()._evaluate(design, workload)
+            mine = folder / f"memo-{os.getpid()}.json"
+            data = json.loads(mine.read_text()) if mine.exists() else {}
+            data[key] = out
+            tmp = mine.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data))
+            tmp.replace(mine)
+            return out
+
+    register_simulator("scalesim-memo", MemoScaleSim, overwrite=True)
+    return "scalesim-memo"
+
+
+def accel_objective() -> dict:
+    """The accelerator objective, rule fixed before any search ran: targets from SCALE-Sim's
+    baseline design (32 x 32, ws, 64 KiB SRAMs) on :data:`ACCEL_WORKLOAD`: 4x fewer cycles and
+    no lower utilisation (a bigger array is faster but wastes PEs on small layers); bounded
+    target form; the same explicit targets at both tiers."""
+    from archgym.simulator import make_simulator
+
+    sim = make_simulator("scalesim")
+    base = sim.baseline_metrics(ACCEL_WORKLOAD)
+    return {"kind": "target", "targets": {"latency_cycles": base["latency_cycles"] / 4, "utilisation": base["utilisation"]}}
+
+
+def make_env(family: str, workload: str, proxy_model: str | None, memo: Path | None = None):
+    import dataclasses
+
     from archgym.envs.multifidelity import MultiFidelityEnv
+    from archgym.fidelity import tiers_for
 
-    opts = {"proxy_model": proxy_model} if family == "dram" else {}
-    return MultiFidelityEnv(family, workload=workload, max_steps=1_000_000, **opts)
+    if family == "dram":
+        return MultiFidelityEnv(family, workload=workload, max_steps=1_000_000, proxy_model=proxy_model)
+    tiers = tiers_for("dnn_accel", workload, verify="scalesim", array_sides=ACCEL_SIDES)
+    if memo is not None:
+        tiers[-1] = dataclasses.replace(tiers[-1], simulator=_register_memo_scalesim(memo))
+    return MultiFidelityEnv(tiers=tiers, workload=workload, objective=accel_objective(), max_steps=1_000_000)
 
 
-def run_one(agent_name: str, family: str, workload: str, proxy_model: str | None, seed: int, top_calls: int) -> dict:
+def run_one(agent_name: str, family: str, workload: str, proxy_model: str | None, seed: int, top_calls: int,
+            memo: Path | None = None, params: dict | None = None) -> dict:
     """One search; returns its per-call trace (tier, cost, reward) and ledger."""
     from archgym.agents import make_agent
     from archgym.fidelity import Budget
 
-    env = make_env(family, workload, proxy_model)
+    env = make_env(family, workload, proxy_model, memo)
     top = env.unwrapped.tiers[-1]
     budget = Budget(calls=top_calls) if agent_name == "bo" else Budget(cost=top_calls * top.unit_cost)
-    agent = make_agent(agent_name, **AGENT_PARAMS.get(agent_name, {}))
+    base = agent_name.split("@")[0]  # "mf-sh@ucb": a variant of mf-sh with its own parameters
+    if params is None:
+        params = (ACCEL_PARAMS if family == "dnn_accel" else AGENT_PARAMS).get(agent_name, {})
+    agent = make_agent(base, **params)
     t0 = time.perf_counter()
     res = agent.search(env, budget, seed=seed)
     wall = time.perf_counter() - t0
@@ -112,7 +202,7 @@ def plot(runs: list[dict], budget: float, path: Path, title: str) -> None:
         m = np.median(np.asarray(rows), axis=0)
         ok = np.isfinite(m)
         ax.plot(grid[ok], m[ok], color=f"C{k}", lw=2, label=f"{name} (median of {len(rows)} seeds)")
-    ax.set_xlabel("cumulative cost (units: one proxy call = 1)")
+    ax.set_xlabel("cumulative cost (cost units: one call at the cheapest tier = 1)")
     ax.set_ylabel("best verified (top-tier) reward")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
@@ -150,7 +240,7 @@ def summarise(runs: list[dict], top_calls: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--family", default="dram", choices=("dram", "dnn_accel"))
-    ap.add_argument("--workload", default="random")
+    ap.add_argument("--workload", default=None, help=f"default: random (dram), {ACCEL_WORKLOAD} (dnn_accel)")
     ap.add_argument("--proxy-model", default=None, help="trained DRAM proxy directory (family dram)")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--first-seed", type=int, default=0)
@@ -158,8 +248,11 @@ def main() -> None:
     ap.add_argument("--top-calls", type=int, default=20, help="single-fidelity BO's budget in top-tier calls")
     ap.add_argument("--agents", default="bo,mf-bo,mf-bo-prior,mf-sh")
     ap.add_argument("--out", default="out/bench-mfbo")
+    ap.add_argument("--memo", default=None, help="dnn_accel: folder of SCALE-Sim results shared by runs (default OUT/scalesim-memo)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.workload is None:
+        args.workload = "random" if args.family == "dram" else ACCEL_WORKLOAD
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     runs = []
@@ -168,14 +261,15 @@ def main() -> None:
         runs += json.loads(Path(f).read_text())["runs"]
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         for name in args.agents.split(","):
-            r = run_one(name, args.family, args.workload, args.proxy_model, seed, args.top_calls)
+            memo = Path(args.memo) if args.memo else (out / "scalesim-memo" if args.family == "dnn_accel" else None)
+            r = run_one(name, args.family, args.workload, args.proxy_model, seed, args.top_calls, memo)
             runs.append(r)
             led = r["ledger"]
             print(f"{name:12s} seed {seed}: best verified {r['best_reward']:.6g}, cost {led['total_cost']:.0f}, "
                   + ", ".join(f"{t} {v['calls']}" for t, v in led["tiers"].items()) + f", wall {r['wall_s']:.1f} s", flush=True)
-            path.write_text(json.dumps({"args": vars(args), "params": AGENT_PARAMS, "runs": runs}, default=float))
+            path.write_text(json.dumps({"args": vars(args), "params": ACCEL_PARAMS if args.family == "dnn_accel" else AGENT_PARAMS, "runs": runs}, default=float))
     summary = summarise(runs, args.top_calls)
-    path.write_text(json.dumps({"args": vars(args), "params": AGENT_PARAMS, "runs": runs, "summary": summary}, default=float))
+    path.write_text(json.dumps({"args": vars(args), "params": ACCEL_PARAMS if args.family == "dnn_accel" else AGENT_PARAMS, "runs": runs, "summary": summary}, default=float))
     top_cost = runs[0]["top_cost"]
     plot(runs, args.top_calls * top_cost, out / "cost_curve.png",
          f"{args.family} {args.workload}: best verified reward vs cost (BO budget {args.top_calls} top calls)")

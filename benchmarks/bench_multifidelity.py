@@ -15,6 +15,10 @@ Usage::
     .venv/bin/python benchmarks/bench_multifidelity.py                          # every section
     .venv/bin/python benchmarks/bench_multifidelity.py --sections screener-overhead --seeds 3
 
+* ``screener-uncertainty`` — the same agent time with ``kappa = 0`` and ``1.645`` on
+  ``archgym/DRAM-MF-v0`` (needs ``--proxy-model``), where ranking by the proxy's uncertainty
+  adds one batched ``uncertainty`` call per rung.
+
 Further sections (multi-fidelity BO vs single-fidelity BO at equal cost, proxy calibration) are
 added as functions of their own and listed in ``SECTIONS``.
 """
@@ -121,18 +125,46 @@ def screener_overhead(seeds: int = 3, cost: float = 20_000.0, n0: int = 81, eta:
           f"everything but the simulators {statistics.median(outside_ms):.3f} ms per promoted design (target <= 1 ms)")
 
 
-SECTIONS: dict[str, Callable[..., None]] = {"screener-overhead": screener_overhead}
+def screener_uncertainty_overhead(seeds: int = 3, proxy_model: str | None = None, cost: float = 668.25) -> None:
+    """The screener's own time per promoted design with and without the proxy's uncertainty
+    (``kappa``): on ``archgym/DRAM-MF-v0`` (workload ``random``), where ``kappa`` adds one batched
+    ``uncertainty`` call per proxy rung and the reward std of each of its designs."""
+    from archgym.envs.multifidelity import MultiFidelityEnv
+
+    if proxy_model is None:
+        print("## screener uncertainty overhead: skipped (give --proxy-model, a trained DRAM proxy)")
+        return
+    print(f"## screener uncertainty overhead  (DRAM-MF random, mf-sh n0=27 eta=3, Budget(cost={cost:g}))")
+    for kappa in (0.0, 1.645):
+        per = []
+        for seed in range(seeds):
+            env = MultiFidelityEnv("dram", workload="random", max_steps=10**9, proxy_model=proxy_model)
+            agent = make_agent("mf-sh", n0=27, eta=3, kappa=kappa)
+            spent = _timed(agent)
+            agent.search(env, Budget(cost=cost), seed=seed)
+            env.close()
+            per.append(1e3 * spent["s"] / len(agent.promotions))
+            print(f"kappa {kappa}: seed {seed}: {len(agent.promotions)} promoted, agent ask+tell {per[-1]:.3f} ms / promoted design")
+        print(f"kappa {kappa}: median over {seeds} seeds {statistics.median(per):.3f} ms per promoted design (target <= 1 ms)")
+
+
+SECTIONS: dict[str, Callable[..., None]] = {"screener-overhead": screener_overhead,
+                                            "screener-uncertainty": screener_uncertainty_overhead}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sections", nargs="+", default=list(SECTIONS), choices=list(SECTIONS))
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--proxy-model", default=None, help="a trained DRAM proxy (section screener-uncertainty)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"# bench_multifidelity  {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  (shared machine: times vary with load)")
     for name in args.sections:
-        SECTIONS[name](seeds=args.seeds)
+        if name == "screener-uncertainty":
+            SECTIONS[name](seeds=args.seeds, proxy_model=args.proxy_model)
+        else:
+            SECTIONS[name](seeds=args.seeds)
 
 
 if __name__ == "__main__":

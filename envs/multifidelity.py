@@ -29,6 +29,7 @@ objective resolution and dataset writer), so there is still one evaluation path.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -158,12 +159,17 @@ class MultiFidelityEnv(gym.Env):
 
     # -- helpers ----------------------------------------------------------------------
     def evaluate_design(self, design: Mapping[str, Any], fidelity: int | str) -> EvalRecord:
-        """Evaluate ``design`` (of :attr:`space`) at tier ``fidelity``: logged, cached, accounted."""
+        """Evaluate ``design`` (of :attr:`space`) at tier ``fidelity``: logged, cached, accounted.
+
+        The record's ``design`` is ``design`` (of :attr:`space`) also at a tier that translates it;
+        that tier's dataset row holds the translated design."""
         t = tier_index(self.tiers, fidelity)
         tier = self.tiers[t]
         if tier.translate is not None or t != self._space_tier and self._envs[t].space is not self.space:
             design = self.space.validate(design)  # else the tier's evaluator validates it
         rec = self._envs[t].evaluate_design(tier.design_for(design))
+        if tier.translate is not None:  # the agent sees its own design; the tier's dataset row keeps the translated one
+            rec = dataclasses.replace(rec, design=dict(design))
         self.ledger.add(rec.fidelity, rec.cost, rec.sim_wall_s, rec.cache_hit)
         return rec
 

@@ -27,6 +27,7 @@ import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -39,8 +40,10 @@ __all__ = [
     "fit_mf_gp",
     "mf_mes_scores",
     "prior_mean_scores",
+    "reward_stds",
     "reward_variance",
     "target_variance",
+    "uncertainty_sources",
 ]
 
 logger = logging.getLogger(__name__)
@@ -99,6 +102,49 @@ def reward_variance(reward_of: Callable[[Mapping[str, float]], float], metrics: 
         if np.isfinite(ru) and np.isfinite(rd):
             var += ((ru - rd) / 2.0) ** 2
     return float(var)
+
+
+def uncertainty_sources(base: Any) -> dict[int, tuple[Any, str, Any]]:
+    """``{tier index: (simulator, workload, objective)}`` for every tier of the (unwrapped)
+    environment ``base`` whose simulator reports a calibrated per-prediction uncertainty (a
+    :class:`~archgym.proxy.ProxySimulator` with a calibrated model: ``uncertainty(designs,
+    workload) -> {metric: std}``). The simulator is rebuilt from the tier (never the env's
+    evaluator); a tier that cannot be rebuilt or has no calibrated uncertainty is left out."""
+    from archgym.simulator import make_simulator
+
+    out: dict[int, tuple[Any, str, Any]] = {}
+    for t, tier in enumerate(getattr(base, "tiers", [])):
+        try:
+            sim = make_simulator(tier.simulator, **dict(tier.simulator_kwargs))
+        except Exception as exc:  # noqa: BLE001 - a tier we cannot rebuild gets no uncertainty
+            logger.info("tier %s: no uncertainty (%s)", tier.name, exc)
+            continue
+        if not hasattr(sim, "uncertainty") or not getattr(getattr(sim, "model", None), "calibrated", False):
+            continue
+        objective = base.tier_env(t).objective if hasattr(base, "tier_env") else base.objective
+        out[t] = (sim, tier.workload_for(base.workload), objective)
+        logger.info("tier %s: the proxy's calibrated std is known per prediction", tier.name)
+    return out
+
+
+def reward_stds(source: tuple[Any, str, Any], designs: Sequence[Mapping[str, Any]],
+                metrics: Sequence[Mapping[str, float]]) -> np.ndarray:
+    """The reward's standard deviation of each design (``(n,)``) from one uncertainty source of
+    :func:`uncertainty_sources`: one batched ``uncertainty`` call, then :func:`reward_variance`
+    through the tier's objective."""
+    sim, workload, objective = source
+    if not designs:
+        return np.zeros(0)
+    names = getattr(objective, "metric_names", None)  # only the metrics the reward depends on
+    try:
+        std = sim.uncertainty(list(designs), workload, metrics=names)
+    except TypeError:  # an uncertainty() without a metrics argument
+        std = sim.uncertainty(list(designs), workload)
+
+    def reward_of(m: Mapping[str, float]) -> float:
+        return float(objective.score(m).reward)
+
+    return np.sqrt([reward_variance(reward_of, m, {k: float(v[i]) for k, v in std.items()}) for i, m in enumerate(metrics)])
 
 
 def target_variance(reward: np.ndarray, reward_var: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -226,17 +226,22 @@ class ProxyModel:
         """Every metric carries an uncertainty calibration."""
         return all(any(c.get("n") for c in mm.calibration.values()) for mm in self.metric_models.values())
 
-    def interval_features(self, x: np.ndarray, workload: str, level: float = 0.9) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """``{metric: (low, high)}``: the calibrated ``level`` interval of each feature row."""
+    def interval_features(self, x: np.ndarray, workload: str, level: float = 0.9,
+                          metrics: Sequence[str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``{metric: (low, high)}``: the calibrated ``level`` interval of each feature row
+        (of every metric, or of ``metrics`` only)."""
         self.compile()
         out = {}
         for name, mm in self.metric_models.items():
+            if metrics is not None and name not in metrics:
+                continue
             _, lo, hi = mm.predict_interval(x, workload, level)
             out[name] = (lo, hi)
         return out
 
-    def std_features(self, x: np.ndarray, workload: str) -> dict[str, np.ndarray]:
-        """``{metric: std}`` in metric units: the calibrated 90 % interval's half-width / 1.645."""
+    def std_features(self, x: np.ndarray, workload: str, metrics: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """``{metric: std}`` in metric units: the calibrated 90 % interval's half-width / 1.645
+        (of every metric, or of ``metrics`` only)."""
         from archgym.proxy.uncertainty import Z90
 
-        return {name: (hi - lo) / (2.0 * Z90) for name, (lo, hi) in self.interval_features(x, workload, 0.9).items()}
+        return {name: (hi - lo) / (2.0 * Z90) for name, (lo, hi) in self.interval_features(x, workload, 0.9, metrics).items()}

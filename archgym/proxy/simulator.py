@@ -188,12 +188,13 @@ class ProxySimulator(Simulator):
         x = self.model.encoder.transform_designs(designs, workload)
         return self.model.interval_features(x, workload, level)
 
-    def uncertainty(self, designs: Sequence[Mapping[str, Any]], workload: str | None = None) -> dict[str, np.ndarray]:
+    def uncertainty(self, designs: Sequence[Mapping[str, Any]], workload: str | None = None,
+                    metrics: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         """``{metric: std}`` in metric units per design: the calibrated 90 % interval's
-        half-width / 1.645 (a Gaussian with the same 90 % interval)."""
+        half-width / 1.645 (a Gaussian with the same 90 % interval); every metric, or ``metrics``."""
         workload = self.check_workload(workload)
         x = self.model.encoder.transform_designs(designs, workload)
-        return self.model.std_features(x, workload)
+        return self.model.std_features(x, workload, metrics)
 
     def evaluate(self, design: Mapping[str, Any], workload: str | None = None) -> dict[str, float]:
         """Predict one design's metrics (see :meth:`Simulator.evaluate`)."""

@@ -60,7 +60,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import InfeasibleDesign
+from archgym.errors import ConfigError, InfeasibleDesign
 from archgym.objective import TargetSpec
 from archgym.simulator import Metric, Simulator
 from archgym.simulators.accelerator.costmodel import DATAFLOWS, Hardware, LayerArrays, LayerCosts, evaluate_layers
@@ -116,6 +116,25 @@ METRICS = (
 #: ArchGym's Timeloop targets: 30 % less energy, 15 % less area, 20 % fewer cycles.
 TARGET_IMPROVEMENT = {"energy_uj": 0.30, "area_mm2": 0.15, "latency_cycles": 0.20}
 
+def subset_space(space: ParameterSpace, subset: Mapping[str, Sequence[Any]]) -> ParameterSpace:
+    """``space`` with the parameters of ``subset`` cut down to the values given (card order kept).
+
+    Raises:
+        ConfigError: an unknown parameter, a value the parameter does not have, or no value.
+    """
+    params = dict(space.parameters)
+    for name, allowed in subset.items():
+        if name not in params:
+            raise ConfigError(f"subset names unknown parameter {name!r}; parameters: {', '.join(space.names)}")
+        full = params[name].values()
+        bad = [v for v in allowed if v not in full]
+        if bad or not allowed:
+            raise ConfigError(f"subset of {name!r} must be a non-empty list of its values {full}, got {list(allowed)!r}")
+        keep = [v for v in full if v in allowed]
+        params[name] = Categorical(keep) if isinstance(params[name], Categorical) else Ordinal(keep)
+    return ParameterSpace(params)
+
+
 _CHUNK = 256  # designs scored per vectorised call (bounds memory: chunk × layers × 6 × 17 candidates)
 
 
@@ -168,18 +187,38 @@ class DNNAccelSimulator(Simulator):
     metrics = METRICS
     workloads = NETWORKS
 
-    def __init__(self, batch: int = 1, clock_ghz: float = 1.0):
+    def __init__(self, batch: int = 1, clock_ghz: float = 1.0, subset: Mapping[str, Sequence[Any]] | None = None):
+        """Args:
+            batch: images per inference.
+            clock_ghz: clock of the cycle-to-time conversion.
+            subset: ``{parameter: allowed values}``, each a non-empty subset of the card's
+                values: the design space is cut down to them (e.g. the designs SCALE-Sim can
+                express, :data:`archgym.fidelity.SCALESIM_SUBSET`); the metrics of a design
+                do not change. ``None``: the whole space.
+        """
         if not isinstance(batch, int) or batch < 1:
             raise ValueError(f"batch must be a positive integer, got {batch!r}")
         if not clock_ghz > 0:
             raise ValueError(f"clock_ghz must be > 0, got {clock_ghz!r}")
         self.batch = batch
         self.clock_ghz = float(clock_ghz)
+        if subset:
+            self.design_space = subset_space(DESIGN_SPACE, subset)
         self._layers: dict[str, LayerArrays] = {}
         self._distinct: dict[str, tuple[LayerArrays, np.ndarray]] = {}
 
     def default_design(self) -> Design:
-        return dict(BASELINE)
+        """The Eyeriss-like baseline; in a subset space, each value outside it moved to the nearest allowed one
+        (a number: the closest, ties to the larger; a choice: the first allowed)."""
+        design = dict(BASELINE)
+        if self.design_space is DESIGN_SPACE:
+            return design
+        for name, param in self.design_space.parameters.items():
+            allowed = param.values()
+            if design[name] not in allowed:
+                design[name] = (allowed[0] if isinstance(param, Categorical)
+                                else min(allowed, key=lambda v: (abs(v - design[name]), -v)))
+        return design
 
     def default_objective(self, workload: str | None = None) -> TargetSpec:
         return TargetSpec.from_baseline(self, workload, improvement=TARGET_IMPROVEMENT, metrics=list(TARGET_IMPROVEMENT))
