@@ -4,12 +4,17 @@ The machine: DRAM → global buffer (GLB, ``banks`` SRAM banks of 64-bit ports) 
 words/cycle) → an ``rows × cols`` PE array, each PE a MAC with a private register file (RF).
 A layer (lowered to a GEMM ``M × N × K``, repeated ``rep`` times; :mod:`archgym.simulators.networks`) runs as:
 
-**Compute (array timing)** and **GLB ↔ array traffic**: :func:`loop_nest` (version 2). The
-dataflow unrolls named loops of the layer over the array (:mod:`.loops`); a layer runs in folds
-(one per combination of spatial fold indices) of ``T`` = product of the temporal loops, each fold
-taking the shared systolic per-fold time (:func:`archgym.simulators.systolic.gemm_cycles`:
-``T + R + C − 2`` for ``os``, ``T + 2R + C − 2`` for ``ws``/``is``; ``T`` for the multicast
-``rs``). Partly filled folds cost full ones: that is the spatial under-use. Each fold reads the
+**Compute (array timing)** and **GLB ↔ array traffic**: :func:`loop_nest`. A systolic array
+(``ws``, ``os``, ``is``) streams the layer's im2col GEMM (``M = B·OY·OX``, ``N = K``,
+``K = C·FY·FX`` per group) in folds of the shared systolic formula
+(:func:`archgym.simulators.systolic.gemm_cycles`: ``⌈·/R⌉·⌈·/C⌉`` folds of ``T + R + C − 2`` for
+``os``, ``T + 2R + C − 2`` for ``ws``/``is``), which is SCALE-Sim's timing exactly (version 5;
+versions 2–4 timed the named-loop unrolling below, which SCALE-Sim does not do). Row-stationary
+``rs`` folds (multicast, not systolic) run the named-loop unrolling: one fold per combination of
+spatial fold indices (:mod:`.loops`), ``T`` = product of the temporal loops each. Partly filled
+folds cost full ones: that is the spatial under-use. Data movement follows the named-loop
+unrolling for every dataflow (the GLB feeds the array the distinct words a fold touches; an im2col
+stream is generated from the real tensor, not stored). Each fold reads the
 distinct words it touches of every operand and writes its outputs; a PE keeps one input operand
 across the folds of loops it does not depend on, and its partial sums across reduction folds,
 when its RF has room (each takes half; chosen where fewer words move). Register-file accesses:
@@ -244,9 +249,11 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
 
     The array runs *folds*: one value of every spatial loop's fold index (``⌈L_d/u_d⌉`` each,
     :func:`.loops.spatial_unrolling`), inside which the temporal loops stream ``T = Π L_t``
-    cycles. Cycles are the shared systolic formula (:func:`~archgym.simulators.systolic.gemm_cycles`)
-    with the spatial extents rounded up to whole folds, so partly filled PEs cost full folds
-    (spatial under-use); ``rs`` folds (multicast, not systolic) take ``T`` cycles each. Each fold reads from the GLB the
+    cycles. Cycles: on the systolic dataflows the shared systolic formula
+    (:func:`~archgym.simulators.systolic.gemm_cycles`) on the im2col GEMM, as SCALE-Sim times it
+    (rows take the flattened ``C·FY·FX`` or ``B·OY·OX``, not one named loop at a time); ``rs``
+    folds (multicast, not systolic) take ``T`` cycles each; partly filled folds cost full ones
+    (spatial under-use). Each fold reads from the GLB the
     distinct words of every operand it touches (the stationary operand's tile once; a streamed
     input's sliding windows once — convolutional reuse inside the fold) and writes its outputs;
     outputs of a reduction split over several folds are read back as partial sums.
@@ -261,13 +268,8 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
     folds_r = np.prod([_ceil_div(L[d], u[d]) for d in SPATIAL[dataflow][0]], axis=0)
     folds_c = np.prod([_ceil_div(L[d], u[d]) for d in SPATIAL[dataflow][1]], axis=0)
     T = np.prod([np.broadcast_to(L[d], u[d].shape) for d in LOOP_DIMS if d not in spatial], axis=0)
-    R, C = folds_r * hw.rows, folds_c * hw.cols  # spatial extents in whole folds
-    if dataflow == "ws":
-        compute = gemm_cycles(T, C, R, hw.rows, hw.cols, "ws")
-    elif dataflow == "is":
-        compute = gemm_cycles(C, T, R, hw.rows, hw.cols, "is")
-    elif dataflow == "os":
-        compute = gemm_cycles(R, C, T, hw.rows, hw.cols, "os")
+    if dataflow in ("ws", "is", "os"):  # a systolic array streams the im2col GEMM (SCALE-Sim's timing)
+        compute = np.broadcast_to(gemm_cycles(la.M, la.N, la.K, hw.rows, hw.cols, dataflow), folds_r.shape)
     else:  # rs is not systolic: operands are multicast, a fold pays no pipeline fill (the NoC bound covers loading)
         compute = (folds_r * folds_c * T).astype(np.int64)
     ext = {d: (u[d] if d in spatial else np.broadcast_to(L[d], u[d].shape)) for d in LOOP_DIMS}

@@ -1,8 +1,11 @@
 """A layer as a seven-deep loop nest and how each dataflow unrolls it over the PE array.
 
 This is the one statement of *spatial unrolling* shared by the analytical model
-(:mod:`.costmodel`) and the ZigZag translation (:mod:`.zigzag_translate`), so both backends map
-the same loops onto the same PEs.
+(:mod:`.costmodel`: data movement for every dataflow, timing for ``rs``) and the ZigZag
+translation (:mod:`.zigzag_translate`), so both backends map the same loops onto the same PEs.
+(The analytical model times the systolic dataflows on the im2col GEMM instead, as SCALE-Sim
+does: ZigZag's mapping format has one factor per loop, so it cannot express the flattened
+``C·FY·FX`` unrolling of a systolic array; ``docs/accelerator.md``.)
 
 **Loops** (ZigZag's names): ``B`` batch, ``K`` output channels, ``C`` input channels, ``OY``/``OX``
 output rows/columns, ``FY``/``FX`` filter rows/columns, of one group (a grouped or depthwise

@@ -98,7 +98,7 @@ class DNNMappingSimulator(Simulator):
     """One layer's mapping on a fixed spatial accelerator (see the module card)."""
 
     name = "dnn_mapping"
-    version = "3"  # 2: costed by the loop-nest model of dnn_accel version 2; 3: its version 4 (RF fills per PE)
+    version = "4"  # 2: costed by the loop-nest model of dnn_accel version 2; 3: its version 4 (RF fills per PE); 4: its version 5 (im2col systolic timing)
     fidelity = "analytical"
     design_space = MAPPING_SPACE
     metrics = MAPPING_METRICS

@@ -43,10 +43,10 @@ the baseline scores 0.7 · 0.85 · 0.8 = 0.476, a design meeting every target >=
 (:mod:`.loops`, :mod:`.costmodel`, :mod:`.mapper`, :mod:`.tables`), its systolic timing shared with
 and cross-checked against SCALE-Sim, its cycles and energy compared design by design with ZigZag
 (the ``zigzag`` backend, same design space; ``benchmarks/bench_accel_fidelity.py``; see
-``docs/accelerator.md``). Measured there (version 4, whole ResNet-18, the 57 of 100 seeded random
-designs ZigZag finished): network cycles Spearman 0.91, energy 0.94, median relative error 6.5 %
-and 7.9 %; compute cycles equal SCALE-Sim's on fully-connected layers and, for ``ws``, 1 × 1
-convolutions (named-loop unrolling elsewhere). Left out: separate per-operand
+``docs/accelerator.md``). Measured there (version 5, whole ResNet-18, the 72 of 100 seeded random
+designs ZigZag maps): network cycles Spearman 0.917, energy 0.937, median relative error 11.8 %
+and 8.0 %; on the systolic dataflows (``ws``, ``os``, ``is``) compute cycles equal SCALE-Sim's on
+every layer (the array streams the im2col GEMM). Left out: separate per-operand
 scratchpads and multicast NoC topologies, tile halos, bank conflicts, DRAM page effects,
 sparsity, leakage, clock and voltage scaling, inter-layer fusion; layers run one after another.
 """
@@ -181,7 +181,7 @@ class DNNAccelSimulator(Simulator):
     """Spatial DNN accelerator, analytical cost model with a per-layer mapper (see the module card)."""
 
     name = "dnn_accel"
-    version = "4"  # 4: register-file fills per PE, os output blocking (docs/accelerator.md)
+    version = "5"  # 5: systolic timing on the im2col GEMM (SCALE-Sim's); 4: RF fills per PE, os output blocking
     fidelity = "analytical"
     design_space = DESIGN_SPACE
     metrics = METRICS

@@ -20,15 +20,22 @@ def _hw(**overrides):
 # -- spatial under-use --------------------------------------------------------------------------
 def test_a_3_channel_first_layer_uses_3_of_16_channel_rows():
     conv1 = find_layer("resnet18:conv1")  # K=64, C=3, 112×112 out, 7×7 filters
+    # The named-loop unrolling (data movement, the ZigZag translation): ws puts C on the rows, so
+    # only 3 of 16 rows hold a channel.
     u = spatial_unrolling(layer_loops(conv1), 16, 16, "ws")
     assert (int(u["C"]), int(u["K"])) == (3, 16)
-    # 1 row fold × ⌈64/16⌉ = 4 column folds, each streaming T = 112·112·49 = 614,656 pixels × taps,
-    # plus the ws preload + fill + drain 2·16 + 16 − 2 = 46: 4 · 614,702 = 2,458,808 cycles.
+    # Row-stationary timing runs on that unrolling: rows take FY 7, then ⌊16/7⌋ = 2 channels
+    # (⌈3/2⌉ = 2 folds, the second half empty); columns OY 16 (7 folds), then K 1 (64 folds).
+    # 2 · 7 · 64 folds of T = OX·FX = 112·7 = 784: 702,464 cycles, utilisation 14/16 · 3/4 = 21/32.
     la = LayerArrays.from_layers([conv1])
+    compute, *_ = loop_nest(la, _hw(pe_rows=16, pe_cols=16), "rs")
+    assert compute[0, 0] == 2 * 7 * 64 * 784 == 702_464
+    assert conv1.macs() / (702_464 * 256) == pytest.approx(21 / 32, rel=1e-12)
+    # A systolic array streams the im2col GEMM (SCALE-Sim): ws rows take the flattened C·R·S = 147
+    # (⌈147/16⌉ = 10 folds, 147 of 160 rows busy), columns K (4 folds), T = 112·112 = 12,544 pixels
+    # per fold plus the preload + fill + drain 2·16 + 16 − 2 = 46: 40 · 12,590 = 503,600 cycles.
     compute, *_ = loop_nest(la, _hw(pe_rows=16, pe_cols=16), "ws")
-    assert compute[0, 0] == 4 * (112 * 112 * 49 + 46) == 2_458_808
-    util = conv1.macs() / (2_458_808 * 256)
-    assert util == pytest.approx(3 / 16, rel=1e-3)  # 3 of the 16 rows do useful work
+    assert compute[0, 0] == 40 * (112 * 112 + 46) == 503_600
 
 
 def test_mixed_unrolling_fills_what_the_first_loop_leaves():
@@ -51,23 +58,45 @@ def test_gemm_like_layers_keep_scalesims_systolic_cycles():
             assert compute[0, 0] == gemm_cycles(50, 200, 96, rows, cols, df)
 
 
+def test_systolic_timing_is_the_im2col_gemm_on_every_layer():
+    # Version 5: ws/os/is time the lowered GEMM (SCALE-Sim's mechanism; the kernel equals SCALE-Sim's
+    # demand matrices on every ResNet-18 shape, tests/integration/test_scalesim_crosscheck.py), e.g.
+    # conv2_1a (M = 56·56 = 3136, N = 64, K = 64·9 = 576) on 16 × 16 ws: 36 · 4 folds of
+    # 3136 + 2·16 + 16 − 2 = 3182 cycles = 458,208.
+    layers = [find_layer(f"resnet18:{n}") for n in ("conv1", "conv2_1a", "conv3_1s", "conv5_1b", "fc")]
+    la = LayerArrays.from_layers(layers)
+    designs = [{"pe_rows": r, "pe_cols": c} for r, c in ((16, 16), (12, 14), (32, 8), (256, 64))]
+    hw = Hardware.from_designs([{**BASELINE, **d} for d in designs])
+    for df in ("ws", "os", "is"):
+        compute, *_ = loop_nest(la, hw, df)
+        for i, layer in enumerate(layers):
+            M, N, K = layer.gemm()
+            for d, design in enumerate(designs):
+                assert compute[d, i] == gemm_cycles(M, N, K, design["pe_rows"], design["pe_cols"], df)
+    compute, *_ = loop_nest(LayerArrays.from_layers([layers[1]]), _hw(pe_rows=16, pe_cols=16), "ws")
+    assert compute[0, 0] == 36 * 4 * 3182 == 458_208
+
+
 # -- reuse-driven access counts on a small layer, per dataflow ----------------------------------
 # K = C = 4, 4 × 4 outputs, 3 × 3 filters, stride 1 (6 × 6 input), on a 4 × 4 array. MACs = 2304.
 SMALL = Layer("small", "conv", K=4, C=4, Y=4, X=4, R=3, S=3)
 # dataflow: (compute cycles, GLB words read into the array, words written back) with 16-byte RFs
 # (4 words a half: too small to keep a fold's words for the next fold, except rs' 3 inputs per PE).
+# Systolic cycles are the im2col GEMM's (M = 16 pixels, N = 4, K = C·R·S = 36), traffic the
+# named-loop unrolling's.
 GOLDEN_SMALL_RF = {
-    # ws: C 4 × K 4 fill the array, one fold of T = 16 px · 9 taps = 144; reads = weights 144 +
-    # inputs 4·6·6 = 144; writes = outputs 64; cycles 2·4 + 4 − 2 + 144 = 154.
-    "ws": (154, 288, 64),
-    # os: OX 4 down the rows (OY 1 more fits in ⌊4/4⌋ = 1), K 4 across: 4 folds (one per output row)
-    # of T = C·9 = 36, cycles 4 · (36 + 4 + 4 − 2) = 168. Each fold needs all 144 weights and 4 channels
+    # ws: C 4 × K 4 fill the array, one fold; reads = weights 144 + inputs 4·6·6 = 144; writes =
+    # outputs 64. Cycles: ⌈36/4⌉ = 9 row folds of T = M = 16, each 16 + 2·4 + 4 − 2 = 26: 234.
+    "ws": (234, 288, 64),
+    # os: OX 4 down the rows (OY 1 more fits in ⌊4/4⌋ = 1), K 4 across: 4 folds (one per output row).
+    # Cycles: ⌈16/4⌉ = 4 folds of the 16 pixels, T = K = 36: 4 · (36 + 4 + 4 − 2) = 168. Each fold needs all 144 weights and 4 channels
     # × 3 × 6 input rows = 72 inputs; but an output-stationary PE can keep its output of all 4 folds
     # (4 words ≤ 4) while the weights stream once in reduction chunks: 144 + 4 · 72 = 432; writes 64.
     "os": (168, 432, 64),
-    # is: C 4 down, OX 4 across: 4 folds of T = K·9 = 36, each reading 144 weights and 72 inputs, no
-    # room to keep the 36 weights a PE needs: 4 · 216 = 864; writes 64; cycles 4·(2·4 + 4 − 2 + 36) = 184.
-    "is": (184, 864, 64),
+    # is: C 4 down, OX 4 across: 4 folds, each reading 144 weights and 72 inputs, no room to keep
+    # the 36 weights a PE needs: 4 · 216 = 864; writes 64. Cycles: ⌈36/4⌉ · ⌈16/4⌉ = 36 folds of
+    # T = N = 4, each 4 + 2·4 + 4 − 2 = 14: 504.
+    "is": (504, 864, 64),
     # rs: FY 3 then C 1 down, OY 4 then K 1 across: 4 · 4 = 16 folds of T = OX·FX = 12 (cycles 192).
     # Weights: 9 a fold, 144. Inputs: a PE holds 36 / 12 = 3 ≤ 4, so a channel's 6 × 6 plane is read
     # once for the 4 filter folds: 4 · 36 = 144. Partial sums: 4 per PE ≤ 4 stay in the RF across
@@ -76,7 +105,7 @@ GOLDEN_SMALL_RF = {
 }
 # With 512-byte RFs (128 words a half) is also keeps its weights (36 per PE) across the 4 pixel
 # folds: 144 weights + 288 inputs = 432 reads; ws, os and rs are as above.
-GOLDEN_BIG_RF = {"ws": (154, 288, 64), "os": (168, 432, 64), "is": (184, 432, 64), "rs": (192, 288, 64)}
+GOLDEN_BIG_RF = {"ws": (234, 288, 64), "os": (168, 432, 64), "is": (504, 432, 64), "rs": (192, 288, 64)}
 
 
 @pytest.mark.parametrize("dataflow", sorted(GOLDEN_SMALL_RF))
