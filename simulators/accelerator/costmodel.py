@@ -56,6 +56,7 @@ from archgym.simulators.accelerator import tables
 from archgym.simulators.accelerator.loops import LOOP_DIMS, SPATIAL, STATIONARY, layer_loops, spatial_unrolling
 from archgym.simulators.accelerator.mapper import Tiling, best_tiling, fixed_tiling
 from archgym.simulators.networks import Layer
+from archgym.simulators.systolic import DATAFLOWS as SYSTOLIC_DATAFLOWS
 from archgym.simulators.systolic import gemm_cycles
 
 __all__ = ["DATAFLOWS", "Hardware", "LayerArrays", "LayerCosts", "evaluate_layers"]
@@ -267,10 +268,10 @@ def loop_nest(la: LayerArrays, hw: Hardware, dataflow: str):
     spatial = set(SPATIAL[dataflow][0] + SPATIAL[dataflow][1])
     folds_r = np.prod([_ceil_div(L[d], u[d]) for d in SPATIAL[dataflow][0]], axis=0)
     folds_c = np.prod([_ceil_div(L[d], u[d]) for d in SPATIAL[dataflow][1]], axis=0)
-    T = np.prod([np.broadcast_to(L[d], u[d].shape) for d in LOOP_DIMS if d not in spatial], axis=0)
-    if dataflow in ("ws", "is", "os"):  # a systolic array streams the im2col GEMM (SCALE-Sim's timing)
+    if dataflow in SYSTOLIC_DATAFLOWS:  # a systolic array streams the im2col GEMM (SCALE-Sim's timing)
         compute = np.broadcast_to(gemm_cycles(la.M, la.N, la.K, hw.rows, hw.cols, dataflow), folds_r.shape)
     else:  # rs is not systolic: operands are multicast, a fold pays no pipeline fill (the NoC bound covers loading)
+        T = np.prod([np.broadcast_to(L[d], u[d].shape) for d in LOOP_DIMS if d not in spatial], axis=0)
         compute = (folds_r * folds_c * T).astype(np.int64)
     ext = {d: (u[d] if d in spatial else np.broadcast_to(L[d], u[d].shape)) for d in LOOP_DIMS}
     folds = folds_r * folds_c

@@ -16,6 +16,7 @@ import pytest
 
 from archgym.errors import ArchGymError
 from archgym.simulators.accelerator.scalesim_backend import ScaleSimSimulator, topology_rows
+from archgym.simulators.accelerator.simulator import BASELINE, DNNAccelSimulator
 from archgym.simulators.networks import find_layer, load_network
 from archgym.simulators.systolic import gemm_cycles
 
@@ -67,8 +68,6 @@ def test_analytical_compute_cycles_equal_scalesim(rows, cols, dataflow):
 
 def test_full_scalesim_run_through_the_adapter(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the adapter must not write here
-    from archgym.simulators.accelerator.simulator import BASELINE, DNNAccelSimulator
-
     sim, fast = ScaleSimSimulator(), DNNAccelSimulator()
     layers = [find_layer(f"resnet18:{n}") for n in ("conv3_1s", "conv4_1s", "conv5_1s", "fc")]
     rows = topology_rows(layers)
