@@ -2,18 +2,26 @@
 
 A *bracket* draws ``n`` fresh random designs (the agent's seeded rng; designs already
 evaluated at that tier are skipped) and evaluates them at its starting tier. When every design
-of a *rung* has its outcome, the best ``max(1, len(rung) // eta)`` **feasible** designs (by
-reward, ties in order of evaluation) are promoted to the next tier; infeasible designs are
-never promoted; a rung without a feasible design ends the bracket. The top tier's rung ends
-the bracket, and the next one starts.
+of a *rung* has its outcome, the best ``k`` **feasible** designs (by reward, ties in order of
+evaluation) are promoted to the next tier; infeasible designs are never promoted; a rung
+without a feasible design ends the bracket. The top tier's rung ends the bracket, and the
+next one starts. How many go up (``promote``):
+
+* ``"cost"`` (default): Hyperband's rule that every rung of a bracket gets the same budget,
+  with the tiers' declared costs as the resource: ``k = max(1, floor(m · c_t / c_{t+1}))`` of a
+  rung of ``m`` designs at tier ``t``, so the next rung costs no more than this one. With a
+  proxy at 1 and the cycle-level model at 44.55, the best of 27 proxy designs goes up; with
+  tiers of equal cost every design does (nothing to screen).
+* ``"eta"``: the best ``max(1, m // eta)``, whatever the tiers cost (giving ``eta`` alone
+  selects this rule; ``eta`` with ``promote="cost"`` is refused).
 
 * ``brackets = 1``: successive halving, every bracket starts ``n0`` designs at the cheapest tier.
-* ``brackets > 1``: Hyperband-style, bracket ``s`` (cycling ``0 .. brackets-1``) starts
-  ``max(1, n0 // eta**s)`` designs at tier ``min(s, T-1)``: later brackets trust the cheap
-  tiers less.
+* ``brackets > 1``: Hyperband-style, bracket ``s`` (cycling ``0 .. brackets-1``) starts at tier
+  ``min(s, T-1)``, with ``max(1, n0 // eta**s)`` designs (``"eta"``) or as many as cost what
+  ``n0`` cheapest-tier calls cost (``"cost"``): later brackets trust the cheap tiers less.
 
 Under a cost budget (``Budget(cost=...)``) a bracket is shrunk to the largest ``n`` whose whole
-bracket (``n`` at the start tier, ``max(1, n // eta)`` at the next, ...) fits in the cost left,
+bracket (``n`` at the start tier, the ``k`` promoted at the next, ...) fits in the cost left,
 and the search stops when not even a one-design bracket fits, so it ends on verified designs
 rather than on a half-screened rung.
 
@@ -32,10 +40,12 @@ every ``(tier index, design)`` promotion in order (a run's top-tier calls are ex
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, ClassVar
 
 from archgym.agents.base import HyperParameter, MultiFidelityAgent
 from archgym.envs.evaluator import EvalRecord
+from archgym.errors import ConfigError
 from archgym.space import Design
 
 __all__ = ["SuccessiveHalving"]
@@ -48,7 +58,11 @@ class SuccessiveHalving(MultiFidelityAgent):
 
     name: ClassVar[str] = "mf-sh"
     hyperparameters = (
-        HyperParameter("eta", int, 3, "promote the best 1/eta of a rung's designs (feasible only) to the next tier", low=2, high=1024),
+        HyperParameter("promote", str, "cost", "how many of a rung go up: 'cost' as many as cost what the rung cost "
+                       "(Hyperband's equal budget per rung, from the tiers' declared costs), 'eta' the best 1/eta",
+                       choices=("cost", "eta")),
+        HyperParameter("eta", int, 3, "with promote=eta: promote the best 1/eta of a rung's designs (feasible only) to the "
+                       "next tier; Hyperband brackets shrink by it", low=2, high=1024),
         HyperParameter("n0", int, 27, "designs started at the cheapest tier per bracket", low=1, high=1_000_000),
         HyperParameter("brackets", int, 1, "1: successive halving; > 1: Hyperband, bracket s starts n0 // eta**s designs "
                        "at tier min(s, T-1)", low=1, high=64),
@@ -58,6 +72,11 @@ class SuccessiveHalving(MultiFidelityAgent):
     )
 
     def __init__(self, **params: Any):
+        if "eta" in params and "promote" not in params:  # an explicit eta asks for its rule
+            params = {**params, "promote": "eta"}
+        elif "eta" in params and params["promote"] == "cost":
+            raise ConfigError(f"mf-sh: eta={params['eta']} applies to promote=eta, not promote=cost "
+                              "(which promotes from the tiers' costs); give one of them")
         super().__init__(**params)
         self.promotions: list[tuple[int, Design]] = []
         self._uncertainty: dict[int, Any] = {}
@@ -91,18 +110,34 @@ class SuccessiveHalving(MultiFidelityAgent):
         return tuple(design[n] for n in self.space.names)
 
     # -- brackets -----------------------------------------------------------------------
+    def _costs(self) -> list[float]:
+        return [t.unit_cost if t is not None else 1.0 for t in self._tiers()]
+
+    def _promoted(self, m: int, tier: int) -> int:
+        """How many of a rung of ``m`` designs at ``tier`` go up to ``tier + 1`` (at least one)."""
+        if self.params["promote"] == "eta":
+            return max(1, m // self.params["eta"])
+        costs = self._costs()
+        # Hyperband's rule with the tiers' own costs: the next rung costs no more than this one
+        return max(1, math.floor(m * costs[tier] / costs[tier + 1] + 1e-9))
+
     def _bracket_cost(self, n: int, start: int) -> float:
-        costs = [t.unit_cost if t is not None else 1.0 for t in self._tiers()]
+        costs = self._costs()
         total, m = 0.0, n
         for k in range(start, len(costs)):
             total += m * costs[k]
-            m = max(1, m // self.params["eta"])
+            if k + 1 < len(costs):
+                m = self._promoted(m, k)
         return total
 
     def _bracket_size(self, start: int) -> int:
         """Designs of the next bracket: ``n0 // eta**s``, shrunk to fit a cost budget (0: none fits)."""
         s = self._bracket % self.params["brackets"]
-        n = max(1, self.params["n0"] // self.params["eta"] ** s)
+        if self.params["promote"] == "eta":
+            n = max(1, self.params["n0"] // self.params["eta"] ** s)
+        else:  # the bracket's first rung costs what n0 designs cost at the cheapest tier
+            costs = self._costs()
+            n = max(1, math.floor(self.params["n0"] * costs[0] / costs[start] + 1e-9))
         budget = getattr(self, "budget", None)
         if budget is not None and budget.cost is not None:
             left = float(budget.cost) - self._spent
@@ -146,7 +181,7 @@ class SuccessiveHalving(MultiFidelityAgent):
         if self._rung_tier >= top:
             self._start_bracket()
             return
-        k = max(1, self._rung_size // self.params["eta"])
+        k = self._promoted(self._rung_size, self._rung_tier)
         feasible = [(d, r) for d, r in self._rung if r.feasible]
         score = [r.reward for _, r in feasible]
         source = self._uncertainty.get(self._rung_tier)

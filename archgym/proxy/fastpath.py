@@ -61,6 +61,42 @@ def _kernel() -> Any:
     return _KERNEL
 
 
+_MOMENTS_KERNEL: Any = None
+
+
+def _moments_kernel() -> Any:
+    global _MOMENTS_KERNEL
+    if _MOMENTS_KERNEL is None:
+        from numba import njit
+
+        @njit(cache=True, nogil=True)
+        def forest_moments(x, node, thr, roots, total, std):  # pragma: no cover - compiled
+            # One walk of every tree per row gives both the sum of the leaves (the prediction)
+            # and their standard deviation (population std, as numpy's default), by Welford's
+            # update, one tree at a time, with no cancellation.
+            n = x.shape[0]
+            mean = np.zeros(n)
+            m2 = np.zeros(n)
+            for t in range(roots.shape[0]):
+                root = roots[t]
+                for i in range(n):
+                    j = root
+                    while node[j, 1] >= 0:
+                        if x[i, node[j, 0]] <= thr[j]:
+                            j = node[j, 1]
+                        else:
+                            j = node[j, 2]
+                    d = thr[j] - mean[i]
+                    mean[i] += d / (t + 1)
+                    m2[i] += d * (thr[j] - mean[i])
+            for i in range(n):
+                total[i] = mean[i] * roots.shape[0]
+                std[i] = np.sqrt(m2[i] / roots.shape[0])
+
+        _MOMENTS_KERNEL = forest_moments
+    return _MOMENTS_KERNEL
+
+
 class _Forest:
     """Flat arrays of many binary trees; ``predict`` = ``offset + scale * sum of leaves``."""
 
@@ -93,6 +129,18 @@ class _Forest:
         out = np.empty(x.shape[0])
         self._kernel(x, self.node, self.thr, self.roots, out)
         return self.offset + self.scale * out
+
+    def moments(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(prediction, spread)`` per row from one walk of every tree: the prediction as
+        :meth:`__call__` (to rounding), the spread the standard deviation of the trees' leaves."""
+        x = np.ascontiguousarray(x.astype(np.float32).astype(np.float64) if self.float32_inputs else x, dtype=np.float64)
+        total, std = np.empty(x.shape[0]), np.empty(x.shape[0])
+        _moments_kernel()(x, self.node, self.thr, self.roots, total, std)
+        return self.offset + self.scale * total, std
+
+    def spread(self, x: np.ndarray) -> np.ndarray:
+        """The standard deviation of the trees' leaf values per row (a forest's raw spread)."""
+        return self.moments(x)[1]
 
 
 def _compile_forest(est: Any) -> _Forest:

@@ -19,6 +19,7 @@ import numpy as np
 from archgym.errors import ConfigError
 from archgym.proxy.fastpath import compile_model
 from archgym.proxy.features import FeatureEncoder
+from archgym.proxy.uncertainty import compile_spread
 
 __all__ = ["ALL_WORKLOADS", "MetricModel", "ProxyModel", "design_keys"]
 
@@ -41,6 +42,11 @@ def design_keys(features: np.ndarray, workloads: Sequence[str], n_design: int) -
         h.update(str(w).encode())
         out[i] = np.frombuffer(h.digest(), dtype=np.uint64)[0]
     return out
+
+
+#: the smallest half-width of an interval, relative to the (standardised) target: far below any
+#: model error, far above the rounding of the target transform (about 1e-15)
+RESOLUTION = 1e-12
 
 
 @dataclass
@@ -69,6 +75,7 @@ class MetricModel:
     cv_rmse: dict[str, dict[str, float]] = field(default_factory=dict)
     calibration: dict[str, dict[str, Any]] = field(default_factory=dict)
     _fast: dict[str, Any] = field(default_factory=dict, repr=False)
+    _spread: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_target(self, y: np.ndarray) -> np.ndarray:
         """Metric values -> the standardised quantity the regressor fits."""
@@ -105,8 +112,16 @@ class MetricModel:
                 "retrain it with calibration_fraction > 0 (the default)"
             )
         fast = self._fast.get(key)
-        z = fast(x) if fast is not None else self.estimators[key].predict(x)
-        half = conformal_quantile(cal, level) * (raw_spread(self.estimators[key], x) + float(cal["beta"]))
+        if key in self._spread:  # a compiled forest: prediction and spread from one walk
+            z, spread = fast.moments(x)
+        else:
+            z = fast(x) if fast is not None else self.estimators[key].predict(x)
+            spread = raw_spread(self.estimators[key], x)
+        half = conformal_quantile(cal, level) * (spread + float(cal["beta"]))
+        # at least a few thousand ulps wide: an exact prediction (trees that agree on a value
+        # the metric takes for many designs) stays inside its own interval after the round trip
+        # through the target transform
+        half = half + RESOLUTION * (1.0 + np.abs(z))
         return self.from_target(z), self.from_target(z - half), self.from_target(z + half)
 
     def compile(self, samples: Mapping[str, np.ndarray]) -> None:
@@ -116,6 +131,9 @@ class MetricModel:
             fast = compile_model(est, sample)
             if fast is not None:
                 self._fast[key] = fast
+                spread = compile_spread(est, fast, sample)
+                if spread is not None:
+                    self._spread[key] = spread
 
 
 @dataclass

@@ -134,6 +134,34 @@ def test_hyperband_second_bracket_starts_at_the_top_tier():
     assert len(second) == 3 and {t for _, t in second} == {1}
 
 
+def test_cost_rule_promotes_what_the_rung_cost_by_hand(tmp_path):
+    # promote=cost (default), tiers cost 1 and 10: a rung of 9 coarse designs costs 9, so
+    # floor(9 * 1 / 10) = 0 -> at least 1 goes up; of 27 (n0=27): floor(2.7) = 2.
+    agent = _ready(n0=27)
+    assert agent.params["promote"] == "cost"
+    rung = agent.ask(100)
+    assert len(rung) == 27
+    xs = [d["x"] for d, _ in rung]
+    agent.tell([_rec(i, x, float(i)) for i, x in enumerate(xs)])
+    assert agent.ask(100) == [({"x": xs[26]}, 1), ({"x": xs[25]}, 1)]
+    # under Budget(cost=40) with n0=9: a bracket costs 9 + 1 * 10 = 19; two fit (38), then 2
+    # units are left and a one-design bracket costs 1 + 10: the search stops on 18 + 2 calls
+    env = _mf_env(tmp_path)
+    res = make_agent("mf-sh", n0=9).search(env, Budget(cost=40), seed=0)
+    env.close()
+    assert res.ledger["tiers"]["coarse"]["calls"] == 18 and res.ledger["tiers"]["fine"]["calls"] == 2
+    assert res.ledger["total_cost"] == 38.0
+
+
+def test_explicit_eta_selects_the_eta_rule_and_conflicts_are_refused():
+    assert make_agent("mf-sh", eta=9).params["promote"] == "eta"
+    assert make_agent("mf-sh").params["promote"] == "cost"
+    with pytest.raises(ConfigError, match="eta=9 applies to promote=eta"):
+        make_agent("mf-sh", eta=9, promote="cost")
+    with pytest.raises(ConfigError, match="promote"):
+        make_agent("mf-sh", promote="half")
+
+
 # -- the ledger and the budget -------------------------------------------------------------
 def test_ledger_adds_up_per_tier_and_total_cache_hits_free():
     led = CostLedger(TIERS)

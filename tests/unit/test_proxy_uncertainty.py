@@ -60,6 +60,33 @@ def test_forest_spread_is_the_trees_std():
     assert np.allclose(raw_spread(est, x[:5]), trees.std(axis=0))
 
 
+@pytest.mark.parametrize("kind", ["rf", "et"])
+def test_compiled_spread_equals_the_trees_spread(kind):
+    """The compiled spread (one walk of every tree per row) is the trees' std: by hand for two
+    trees (|a - b| / 2), and against scikit-learn's trees for a larger forest."""
+    from archgym.proxy.fastpath import compile_model
+    from archgym.proxy.train import make_candidate
+    from archgym.proxy.uncertainty import compile_spread
+
+    rng = np.random.default_rng(11)
+    x, y = _synthetic(rng, 300, 0.1)
+    pair = make_candidate(kind, seed=0).set_params(n_estimators=2).fit(x, y)
+    a, b = (t.predict(x[:20].astype(np.float32)) for t in pair.estimators_)
+    spread = compile_spread(pair, compile_model(pair, x[:50]), x[:50])
+    assert spread is not None
+    assert np.allclose(spread(x[:20]), np.abs(a - b) / 2.0, rtol=1e-9, atol=1e-12)
+    est = make_candidate(kind, seed=0).fit(x, y)
+    compiled = compile_model(est, x[:50])
+    spread = compile_spread(est, compiled, x[:50])
+    fresh = rng.uniform(0.0, 1.0, size=(64, 3))
+    assert np.allclose(spread(fresh), raw_spread(est, fresh), rtol=1e-9, atol=1e-12)
+    pred, std = compiled.moments(fresh)  # the same walk gives scikit-learn's prediction
+    assert np.allclose(pred, est.predict(fresh), rtol=1e-9, atol=1e-12) and np.array_equal(std, spread(fresh))
+    # not a forest: no compiled spread (the constant 1 needs none)
+    knn = make_candidate("knn", seed=0).fit(x, y)
+    assert compile_spread(knn, compile_model(knn, x[:50]), x[:50]) is None
+
+
 @pytest.fixture(scope="module")
 def roofline_proxy(tmp_path_factory):
     import archgym
@@ -124,3 +151,37 @@ def test_bad_calibration_fraction_is_refused():
 
     with pytest.raises(ConfigError, match="calibration_fraction"):
         TrainConfig(calibration_fraction=1.0)
+
+
+def test_a_metric_constant_over_most_designs_keeps_an_interval_that_holds_exact_predictions():
+    """On the row-hit rate of a streaming trace most designs share one value, the trees agree
+    exactly and the median spread is 0: beta comes from the MEAN spread (> 0), and an exact
+    prediction is inside its own interval after the round trip through the target transform."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    from archgym.proxy.model import MetricModel
+
+    rng = np.random.default_rng(5)
+    c = 1e-4  # the value most designs take (as a row-hit rate of 0 or 0.9921 on the DRAM traces)
+    x = rng.uniform(0.0, 1.0, size=(600, 2))
+    y = np.where(x[:, 0] < 0.8, c, c + 0.5 * (x[:, 0] - 0.8))  # 80 % of the designs: exactly c
+    mm = MetricModel("row_hit_rate", "rf", False, float(y.mean()), float(y.std()), {})
+    z = mm.to_target(y)
+    assert mm.from_target(mm.to_target(np.array([c])))[0] != c  # the round trip is not exact
+    fit = RandomForestRegressor(n_estimators=20, random_state=0).fit(x[:400], z[:400])
+    cal = calibrate(fit, x[400:], z[400:])
+    spread = raw_spread(fit, x[400:])
+    assert np.median(spread) < 1e-12 < spread.mean()
+    assert cal["beta"] == pytest.approx(0.05 * spread.mean())
+    mm.estimators["*"], mm.calibration["*"] = fit, cal
+    flat = np.column_stack([rng.uniform(0.0, 0.7, 50), rng.uniform(0.0, 1.0, 50)])
+    pred, lo, hi = mm.predict_interval(flat, "w", 0.9)
+    assert np.all(pred == pytest.approx(c, rel=1e-9))
+    assert np.all((lo <= c) & (c <= hi))            # exact predictions are covered
+    assert np.all(hi - lo < 0.01 * y.std())         # by an interval narrow against the metric's spread
+    # even a calibration of exact residuals only (every score 0, beta 0) keeps a width of a
+    # few thousand ulps, so the exact prediction is inside after the round trip (on the DRAM
+    # proxy such intervals were 1.1e-15 wide against a rounding error of 3.3e-15)
+    mm.calibration["*"] = {"beta": 0.0, "n": 100, "scores": [0.0] * 100}
+    pred, lo, hi = mm.predict_interval(flat, "w", 0.9)
+    assert np.all((lo <= c) & (c <= hi)) and np.all(hi - lo < 1e-10)
