@@ -206,7 +206,9 @@ def plot(runs: list[dict], budget: float, path: Path, title: str) -> None:
 
     runs = list({(r["agent"], r["seed"]): r for r in runs}.values())  # one run per (agent, seed)
     grid = np.linspace(0, budget, 200)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    # left: the whole climb; right: the same curves near the top, where the agents part
+    fig, (ax, zoom) = plt.subplots(1, 2, figsize=(11, 4.5))
+    finals = []
     for k, name in enumerate(dict.fromkeys(r["agent"] for r in runs)):
         rows = []
         for r in (r for r in runs if r["agent"] == name):
@@ -215,12 +217,21 @@ def plot(runs: list[dict], budget: float, path: Path, title: str) -> None:
             rows.append(np.where(idx >= 0, b[np.clip(idx, 0, None)], -np.inf))
         m = np.median(np.asarray(rows), axis=0)
         ok = np.isfinite(m)
-        ax.plot(grid[ok], m[ok], color=f"C{k}", lw=2, label=f"{name} (median of {len(rows)} seeds)")
-    ax.set_xlabel("cumulative cost (cost units: one call at the cheapest tier = 1)")
+        for a in (ax, zoom):
+            a.plot(grid[ok], m[ok], color=f"C{k}", lw=2, label=f"{name} (median of {len(rows)} seeds)")
+        if ok.any():
+            finals.append(m[ok][-1])
+    if finals:  # the finals' range, with room below it: where the curves end and part
+        lo, hi = min(finals), max(finals)
+        pad = max(hi - lo, 1e-6 * max(1.0, abs(hi)))
+        zoom.set_ylim(lo - 3 * pad, hi + pad)
+    for a in (ax, zoom):
+        a.set_xlabel("cumulative cost (cost units: one call at the cheapest tier = 1)")
+        a.grid(alpha=0.3)
     ax.set_ylabel("best verified (top-tier) reward")
     ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    zoom.set_title("near the top (the median curves' final values)", fontsize=10)
+    zoom.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
