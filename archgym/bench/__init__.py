@@ -4,7 +4,8 @@
 |---|---|
 | :mod:`~archgym.bench.suite` | tasks and suites (``suites/v1.yaml``), validation |
 | :mod:`~archgym.bench.metrics` | value curves, normalised regret, AUC, calls to reach, hypervolume ratio |
-| :mod:`~archgym.bench.refs` | reference bests (exhaustive or large random search), ``suites/v1.refs.yaml`` |
+| :mod:`~archgym.bench.refs` | reference bests (exhaustive or large random search, agent runs) |
+| :mod:`~archgym.bench.records` | merging a reference's computations; storing them in ``suites/v<N>.refs.yaml`` |
 | :mod:`~archgym.bench.run` | ``bench run``: agents × seeds × tasks on the sweep machinery (Ray Tune) |
 | :mod:`~archgym.bench.leaderboard` | per-run scores, bootstrap intervals, paired tests, Markdown/HTML |
 
