@@ -32,69 +32,11 @@ logger = logging.getLogger(__name__)
 
 Predict = Callable[[np.ndarray], np.ndarray]
 
-_KERNEL: Any = None
+def _kernels() -> Any:
+    """The compiled walks (:mod:`archgym.proxy._kernels`), imported on first use (Numba)."""
+    from archgym.proxy import _kernels
 
-
-def _kernel() -> Any:
-    global _KERNEL
-    if _KERNEL is None:
-        from numba import njit
-
-        @njit(cache=True, nogil=True)
-        def forest_sum(x, node, thr, roots, out):  # pragma: no cover - compiled
-            # node[j] = (feature, left, right), left < 0 at a leaf; thr[j] = threshold, or the
-            # leaf value at a leaf. Trees outer, rows inner: one tree stays in cache while
-            # every row walks it.
-            out[:] = 0.0
-            for t in range(roots.shape[0]):
-                root = roots[t]
-                for i in range(x.shape[0]):
-                    j = root
-                    while node[j, 1] >= 0:
-                        if x[i, node[j, 0]] <= thr[j]:
-                            j = node[j, 1]
-                        else:
-                            j = node[j, 2]
-                    out[i] += thr[j]
-
-        _KERNEL = forest_sum
-    return _KERNEL
-
-
-_MOMENTS_KERNEL: Any = None
-
-
-def _moments_kernel() -> Any:
-    global _MOMENTS_KERNEL
-    if _MOMENTS_KERNEL is None:
-        from numba import njit
-
-        @njit(cache=True, nogil=True)
-        def forest_moments(x, node, thr, roots, total, std):  # pragma: no cover - compiled
-            # One walk of every tree per row gives both the sum of the leaves (the prediction)
-            # and their standard deviation (population std, as numpy's default), by Welford's
-            # update, one tree at a time, with no cancellation.
-            n = x.shape[0]
-            mean = np.zeros(n)
-            m2 = np.zeros(n)
-            for t in range(roots.shape[0]):
-                root = roots[t]
-                for i in range(n):
-                    j = root
-                    while node[j, 1] >= 0:
-                        if x[i, node[j, 0]] <= thr[j]:
-                            j = node[j, 1]
-                        else:
-                            j = node[j, 2]
-                    d = thr[j] - mean[i]
-                    mean[i] += d / (t + 1)
-                    m2[i] += d * (thr[j] - mean[i])
-            for i in range(n):
-                total[i] = mean[i] * roots.shape[0]
-                std[i] = np.sqrt(m2[i] / roots.shape[0])
-
-        _MOMENTS_KERNEL = forest_moments
-    return _MOMENTS_KERNEL
+    return _kernels
 
 
 class _Forest:
@@ -122,7 +64,7 @@ class _Forest:
         self.thr = np.where(left < 0, np.concatenate(vals), np.concatenate(thrs)).astype(np.float64)
         self.roots = np.asarray(roots, dtype=np.int32)
         self.offset, self.scale, self.float32_inputs = float(offset), float(scale), float32_inputs
-        self._kernel = _kernel()
+        self._kernel = _kernels().forest_sum
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x.astype(np.float32).astype(np.float64) if self.float32_inputs else x, dtype=np.float64)
@@ -135,7 +77,7 @@ class _Forest:
         :meth:`__call__` (to rounding), the spread the standard deviation of the trees' leaves."""
         x = np.ascontiguousarray(x.astype(np.float32).astype(np.float64) if self.float32_inputs else x, dtype=np.float64)
         total, std = np.empty(x.shape[0]), np.empty(x.shape[0])
-        _moments_kernel()(x, self.node, self.thr, self.roots, total, std)
+        _kernels().forest_moments(x, self.node, self.thr, self.roots, total, std)
         return self.offset + self.scale * total, std
 
     def spread(self, x: np.ndarray) -> np.ndarray:
@@ -265,34 +207,6 @@ def compile_classifier(clf: Any, sample: np.ndarray, rtol: float = 1e-7) -> Pred
     return fast
 
 
-_MULTI: Any = None
-
-
-def _multi_kernel() -> Any:
-    global _MULTI
-    if _MULTI is None:
-        from numba import njit
-
-        @njit(cache=True, nogil=True)
-        def multi_sum(x, x32, node, thr, roots, forest, use32, out):  # pragma: no cover - compiled
-            out[:, :] = 0.0
-            for t in range(roots.shape[0]):
-                root = roots[t]
-                k = forest[t]
-                xx = x32 if use32[k] else x
-                for i in range(xx.shape[0]):
-                    j = root
-                    while node[j, 1] >= 0:
-                        if xx[i, node[j, 0]] <= thr[j]:
-                            j = node[j, 1]
-                        else:
-                            j = node[j, 2]
-                    out[i, k] += thr[j]
-
-        _MULTI = multi_sum
-    return _MULTI
-
-
 class MultiForest:
     """Several compiled forests (one per metric) walked in one kernel call.
 
@@ -321,7 +235,7 @@ class MultiForest:
         self.offset = np.array([f.offset for f in forests])
         self.scale = np.array([f.scale for f in forests])
         self.any32 = bool(self.use32.any())
-        self._kernel = _multi_kernel()
+        self._kernel = _kernels().multi_sum
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(x, dtype=np.float64)
