@@ -218,7 +218,8 @@ def plot(runs: list[dict], budget: float, path: Path, title: str) -> None:
         m = np.median(np.asarray(rows), axis=0)
         ok = np.isfinite(m)
         for a in (ax, zoom):
-            a.plot(grid[ok], m[ok], color=f"C{k}", lw=2, label=f"{name} (median of {len(rows)} seeds)")
+            a.plot(grid[ok], m[ok], color=f"C{k}", lw=2, ls=("-", "--", ":", "-.")[k % 4],  # curves that coincide stay visible
+                   label=f"{name} (median of {len(rows)} seeds)")
         if ok.any():
             finals.append(m[ok][-1])
     if finals:  # the finals' range, with room below it: where the curves end and part
