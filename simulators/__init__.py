@@ -32,7 +32,7 @@ BUILTINS: tuple[tuple[str, str, str, str], ...] = (
 
 
 def _register_builtins() -> None:
-    from archgym.simulator import _REGISTRY  # noqa: PLC0415  (a name taken at run time first keeps its owner)
+    from archgym.registry import _REGISTRY  # noqa: PLC0415  (a name taken at run time first keeps its owner)
 
     for name, target, env_name, description in BUILTINS:
         if name in _REGISTRY:

@@ -156,7 +156,7 @@ def test_entry_point_naming_another_class_is_an_error(tmp_path, monkeypatch):
 def test_entry_point_clashing_with_a_registered_class(monkeypatch, caplog):
     from importlib.metadata import EntryPoint
 
-    import archgym.simulator as registry
+    import archgym.registry as registry
 
     archgym.register_simulator("ep-same", _Square)
     archgym.register_simulator("ep-other", _Square)
@@ -166,7 +166,7 @@ def test_entry_point_clashing_with_a_registered_class(monkeypatch, caplog):
     ]
     monkeypatch.setattr(registry.metadata, "entry_points", lambda group: eps if group == registry.ENTRY_POINT_GROUP else [])
     monkeypatch.setattr(registry, "_ENTRY_POINTS_LOADED", False)
-    with caplog.at_level("WARNING", logger="archgym.simulator"):
+    with caplog.at_level("WARNING", logger="archgym.registry"):
         registry.load_entry_points()
     assert archgym.make_simulator("ep-same").evaluate({"x": 2}) == {"y": 4.0}
     with pytest.raises(ArchGymError) as e:
