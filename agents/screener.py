@@ -64,8 +64,8 @@ class SuccessiveHalving(MultiFidelityAgent):
         HyperParameter("eta", int, 3, "with promote=eta: promote the best 1/eta of a rung's designs (feasible only) to the "
                        "next tier; Hyperband brackets shrink by it", low=2, high=1024),
         HyperParameter("n0", int, 27, "designs started at the cheapest tier per bracket", low=1, high=1_000_000),
-        HyperParameter("brackets", int, 1, "1: successive halving; > 1: Hyperband, bracket s starts n0 // eta**s designs "
-                       "at tier min(s, T-1)", low=1, high=64),
+        HyperParameter("brackets", int, 1, "1: successive halving; > 1: Hyperband, bracket s starts at tier min(s, T-1) "
+                       "(n0 // eta**s designs, or as many as n0 cheapest-tier calls pay for)", low=1, high=64),
         HyperParameter("kappa", float, 0.0, "rank a rung at a tier with a calibrated uncertainty (a proxy) by reward + "
                        "kappa x its std: 0 the mean, 1.645 the upper end of the 90 % interval (optimistic), < 0 pessimistic",
                        low=-10.0, high=10.0),
@@ -131,7 +131,8 @@ class SuccessiveHalving(MultiFidelityAgent):
         return total
 
     def _bracket_size(self, start: int) -> int:
-        """Designs of the next bracket: ``n0 // eta**s``, shrunk to fit a cost budget (0: none fits)."""
+        """Designs of the next bracket (``n0 // eta**s``, or what ``n0`` cheapest-tier calls pay
+        for at its start tier), shrunk to fit a cost budget (0: none fits)."""
         s = self._bracket % self.params["brackets"]
         if self.params["promote"] == "eta":
             n = max(1, self.params["n0"] // self.params["eta"] ** s)

@@ -75,6 +75,8 @@ class MetricModel:
     cv_rmse: dict[str, dict[str, float]] = field(default_factory=dict)
     calibration: dict[str, dict[str, Any]] = field(default_factory=dict)
     _fast: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: the estimators whose compiled walk gives a checked spread (``predict_interval`` then
+    #: takes prediction and spread from one walk, ``_fast[key].moments``)
     _spread: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_target(self, y: np.ndarray) -> np.ndarray:

@@ -52,17 +52,13 @@ def _is_forest(est: Any) -> bool:
     return hasattr(est, "estimators_") and type(est).__name__ in ("RandomForestRegressor", "ExtraTreesRegressor")
 
 
-def raw_spread(est: Any, x: np.ndarray, fast: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
-    """The raw spread ``s(x)`` of a fitted regressor at feature rows ``x`` (target space).
-
-    ``fast``: the forest's compiled spread (:func:`compile_spread`), used instead of asking
-    every tree through scikit-learn (which costs tens of microseconds per tree and call).
-    """
+def raw_spread(est: Any, x: np.ndarray) -> np.ndarray:
+    """The raw spread ``s(x)`` of a fitted regressor at feature rows ``x`` (target space),
+    asking every tree through scikit-learn (tens of microseconds per tree and call; a loaded
+    proxy uses its compiled walk instead, :func:`compile_spread`)."""
     x = np.asarray(x, dtype=np.float64)
     if not _is_forest(est):
         return np.ones(len(x))
-    if fast is not None:
-        return fast(x)
     per_tree = np.stack([t.predict(x.astype(np.float32)) for t in est.estimators_])
     return per_tree.std(axis=0)
 

@@ -153,6 +153,17 @@ def test_cost_rule_promotes_what_the_rung_cost_by_hand(tmp_path):
     assert res.ledger["total_cost"] == 38.0
 
 
+def test_cost_rule_hyperband_bracket_starts_with_what_n0_cheap_calls_pay_for():
+    agent = _ready(n0=27, brackets=2)  # costs 1 and 10
+    first = agent.ask(100)
+    agent.tell([_rec(i, d["x"], float(i)) for i, (d, _) in enumerate(first)])
+    top = agent.ask(100)
+    assert [t for _, t in top] == [1, 1]  # floor(27 / 10) = 2 verified
+    agent.tell([_rec(i, d["x"], 0.0, tier="fine", cost=10.0) for i, (d, _) in enumerate(top)])
+    second = agent.ask(100)  # bracket s=1 at the top tier: 27 cost units buy floor(27 / 10) = 2
+    assert len(second) == 2 and {t for _, t in second} == {1}
+
+
 def test_explicit_eta_selects_the_eta_rule_and_conflicts_are_refused():
     assert make_agent("mf-sh", eta=9).params["promote"] == "eta"
     assert make_agent("mf-sh").params["promote"] == "cost"
