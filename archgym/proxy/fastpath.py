@@ -66,8 +66,13 @@ class _Forest:
         self.offset, self.scale, self.float32_inputs = float(offset), float(scale), float32_inputs
         self._kernel = _kernels().forest_sum
 
+    def _inputs(self, x: np.ndarray) -> np.ndarray:
+        """Rows as the kernels take them: contiguous float64, rounded to float32 first for trees
+        that split on float32 inputs (scikit-learn's)."""
+        return np.ascontiguousarray(x.astype(np.float32).astype(np.float64) if self.float32_inputs else x, dtype=np.float64)
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        x = np.ascontiguousarray(x.astype(np.float32).astype(np.float64) if self.float32_inputs else x, dtype=np.float64)
+        x = self._inputs(x)
         out = np.empty(x.shape[0])
         self._kernel(x, self.node, self.thr, self.roots, out)
         return self.offset + self.scale * out
@@ -75,7 +80,7 @@ class _Forest:
     def moments(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(prediction, spread)`` per row from one walk of every tree: the prediction as
         :meth:`__call__` (to rounding), the spread the standard deviation of the trees' leaves."""
-        x = np.ascontiguousarray(x.astype(np.float32).astype(np.float64) if self.float32_inputs else x, dtype=np.float64)
+        x = self._inputs(x)
         total, std = np.empty(x.shape[0]), np.empty(x.shape[0])
         _kernels().forest_moments(x, self.node, self.thr, self.roots, total, std)
         return self.offset + self.scale * total, std
