@@ -187,40 +187,98 @@ def _rank_rows(board: TaskBoard, baseline_agent: str, alpha: float) -> None:
 
 
 def build_leaderboard(
-    bench_dir: str | os.PathLike[str], refs: str | os.PathLike[str] | None = None, baseline_agent: str = "random", alpha: float = 0.05
+    bench_dir: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    refs: str | os.PathLike[str] | None = None,
+    baseline_agent: str = "random",
+    alpha: float = 0.05,
+    agents: Sequence[str] | None = None,
 ) -> Leaderboard:
-    """Score a ``bench run`` folder.
+    """Score a ``bench run`` folder, or several runs of one suite together.
 
     Args:
-        bench_dir: the folder of ``archgym bench run``.
+        bench_dir: the folder of ``archgym bench run``, or a list of them (e.g. a run of seeds
+            0-4 and one of seeds 5-9): their runs of a task are pooled; the task must be the
+            same in each (objective, baseline, simulator version) and no (agent, seed) may
+            appear twice.
         refs: a refs JSON file to use instead of the references stored at run time.
         baseline_agent: the agent every other agent is tested against.
         alpha: significance level of the paired test.
+        agents: score only these agents (default: every agent of the runs).
+
+    Raises:
+        ConfigError: a folder that is not a bench run, runs of different suites or of
+            different task definitions, an (agent, seed) run in two folders, an unknown agent.
     """
+    import pandas as pd
+
+    from archgym.bench.suite import read_refs
     from archgym.datasets import load
 
-    bench_dir = Path(bench_dir)
-    meta_path = bench_dir / "bench.json"
-    if not meta_path.is_file():
-        raise ConfigError(f"{bench_dir} is not a bench run folder (no bench.json); make one with `archgym bench run`")
-    meta = json.loads(meta_path.read_text())
-    from archgym.bench.suite import read_refs
-
+    dirs = [Path(bench_dir)] if isinstance(bench_dir, (str, os.PathLike)) else [Path(d) for d in bench_dir]
+    if not dirs:
+        raise ConfigError("no bench run folder given")
+    metas = []
+    for d in dirs:
+        meta_path = d / "bench.json"
+        if not meta_path.is_file():
+            raise ConfigError(f"{d} is not a bench run folder (no bench.json); make one with `archgym bench run`")
+        metas.append(json.loads(meta_path.read_text()))
+    versions = {m["suite_version"] for m in metas}
+    if len(versions) > 1:
+        named = ", ".join(f"{d} (v{m['suite_version']})" for d, m in zip(dirs, metas))
+        raise ConfigError(f"runs of different suites cannot be scored together: {named}")
+    ran = sorted({a for m in metas for a in m["agents"]})
+    if agents is not None:
+        unknown = [a for a in agents if a not in ran]
+        if unknown:
+            raise ConfigError(f"agent(s) {unknown} not in the run(s); allowed: {', '.join(ran)}")
+        if baseline_agent not in agents:
+            raise ConfigError(f"the baseline agent {baseline_agent!r} must be among --agents {list(agents)}")
     override = read_refs(refs).get("tasks", {}) if refs else None
     boards: dict[str, TaskBoard] = {}
-    for task_id, entry in meta["tasks"].items():
-        root = bench_dir / "tasks" / task_id / "dataset"
-        if not root.exists() or not any(root.rglob("*.parquet")):
+    task_ids = list(dict.fromkeys(t for m in metas for t in m["tasks"]))
+    for task_id in task_ids:
+        parts = []
+        entry = None
+        for d, m in zip(dirs, metas):
+            if task_id not in m["tasks"]:
+                continue
+            e = m["tasks"][task_id]
+            if entry is None:
+                entry = e
+            elif _definition(e) != _definition(entry):
+                raise ConfigError(f"task {task_id}: {d} ran another definition of it (objective, baseline or simulator "
+                                  f"version differ) than {dirs[0]}; score those runs apart")
+            root = d / "tasks" / task_id / "dataset"
+            if root.exists() and any(root.rglob("*.parquet")):
+                frame = load(root)
+                if agents is not None:
+                    frame = frame[frame["agent"].isin(list(agents))]
+                parts.append((d, frame))
+        parts = [(d, f) for d, f in parts if len(f)]
+        if not parts:
             logger.warning("task %s has no completed runs yet; left out", task_id)
             continue
-        frame = load(root)
+        seen: dict[tuple[str, int], Path] = {}
+        for d, f in parts:
+            for key in sorted({(str(a), int(s)) for a, s in zip(f["agent"], f["seed"])}):
+                if key in seen:
+                    raise ConfigError(f"task {task_id}: agent {key[0]} seed {key[1]} ran in both {seen[key]} and {d}; "
+                                      f"pool runs of different seeds only")
+                seen[key] = d
+        frame = pd.concat([f for _, f in parts], ignore_index=True) if len(parts) > 1 else parts[0][1]
         ref_record = override.get(task_id) if override is not None else entry.get("reference")
         board = _score_task(entry, frame, ref_record)
         _rank_rows(board, baseline_agent, alpha)
         boards[task_id] = board
     if not boards:
-        raise ConfigError(f"{bench_dir}: no task has completed runs yet")
+        raise ConfigError(f"{', '.join(map(str, dirs))}: no task has completed runs yet")
     return Leaderboard(boards, _overall(boards, baseline_agent), _targets(boards, baseline_agent), baseline_agent)
+
+
+def _definition(entry: dict[str, Any]) -> str:
+    """What must agree for runs of a task to be pooled (not the reference known at run time)."""
+    return json.dumps({k: entry.get(k) for k in ("task", "objective", "baseline", "simulator_version")}, sort_keys=True, default=str)
 
 
 def _overall(boards: dict[str, TaskBoard], baseline_agent: str) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from typing import Any
 from archgym.bench.suite import Suite, Task, check_task, load_suite
 from archgym.errors import ConfigError
 
-__all__ = ["BenchRun", "bench_config", "run_bench", "sweep_config"]
+__all__ = ["BenchRun", "bench_config", "parse_seeds", "run_bench", "seed_list", "sweep_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,53 @@ class BenchRun:
         return {t: r["failed"] for t, r in self.tasks.items() if r["failed"]}
 
 
-def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: int) -> dict[str, Any]:
+def seed_list(seeds: int | Sequence[int]) -> list[int]:
+    """The seeds of a run: a count ``N`` means ``0..N-1``; a sequence is taken as given.
+
+    Raises:
+        ConfigError: a count below 1, an empty sequence, a negative or repeated seed.
+    """
+    if isinstance(seeds, int):
+        if seeds < 1:
+            raise ConfigError(f"--seeds must be >= 1, got {seeds}")
+        return list(range(seeds))
+    out = [int(s) for s in seeds]
+    if not out or min(out) < 0 or len(set(out)) != len(out):
+        raise ConfigError(f"seeds must be distinct non-negative integers, got {out}")
+    return out
+
+
+def parse_seeds(text: str) -> int | list[int]:
+    """``--seeds``: ``N`` (seeds 0..N-1), a range ``A-B`` (A..B inclusive) or a list ``1,4,7``.
+
+    A later run with seeds ``5-9`` adds five seeds to a run of ``--seeds 5``; ``bench
+    leaderboard`` scores both folders together.
+
+    Raises:
+        ConfigError: anything else, naming the three forms.
+    """
+    forms = "allowed: N (seeds 0..N-1), A-B (A..B) or a list such as 1,4,7"
+    text = str(text).strip()
+    try:
+        if "-" in text:
+            lo, hi = (int(x) for x in text.split("-"))
+            if hi < lo:
+                raise ValueError
+            return seed_list(range(lo, hi + 1))
+        if "," in text:
+            return seed_list([int(x) for x in text.split(",") if x.strip()])
+        return int(text) if int(text) >= 1 else seed_list(int(text))
+    except ValueError:
+        raise ConfigError(f"--seeds {text!r} not understood; {forms}") from None
+
+
+def _seeds_json(seeds: int | Sequence[int]) -> int | list[int]:
+    """How ``bench.json`` stores seeds: a count for ``0..N-1`` (as runs always have), else the list."""
+    got = seed_list(seeds)
+    return len(got) if got == list(range(len(got))) else got
+
+
+def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: int | Sequence[int]) -> dict[str, Any]:
     """The sweep file (as a dict) that runs ``agents`` × ``seeds`` on ``task``.
 
     Concurrency is not part of it (it is passed to the run), so a run resumes with any.
@@ -52,7 +98,7 @@ def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: i
         "name": f"bench-v{suite_version}-{task.id}",
         "description": task.note,
         "budget": task.budget,
-        "seeds": int(seeds),
+        "seeds": _seeds_json(seeds),
         "envs": [{"id": task.env, "workloads": [task.workload], "objective": dict(task.objective),
                   "simulator_kwargs": dict(task.simulator_kwargs)}],
         "agents": {a: {} for a in agents},
@@ -60,7 +106,7 @@ def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: i
     return cfg
 
 
-def bench_config(suite: Suite, tasks: Sequence[Task], agents: Sequence[str], seeds: int) -> dict[str, Any]:
+def bench_config(suite: Suite, tasks: Sequence[Task], agents: Sequence[str], seeds: int | Sequence[int]) -> dict[str, Any]:
     """``bench.json``'s content: the run's definition plus each task's baseline and reference."""
     from archgym.bench.refs import baseline_point
 
@@ -80,7 +126,7 @@ def bench_config(suite: Suite, tasks: Sequence[Task], agents: Sequence[str], see
         "suite_version": suite.version,
         "suite": str(suite.path) if suite.path else None,
         "agents": list(agents),
-        "seeds": int(seeds),
+        "seeds": _seeds_json(seeds),
         "tasks": entries,
     }
 
@@ -122,7 +168,7 @@ def _check_agents(agents: Sequence[str]) -> None:
 def run_bench(
     suite: str | os.PathLike[str] | Suite,
     agents: Sequence[str],
-    seeds: int,
+    seeds: int | Sequence[int],
     out: str | os.PathLike[str],
     *,
     tasks: Sequence[str] | None = None,
@@ -136,7 +182,8 @@ def run_bench(
     Args:
         suite: a suite name (``"v1"``), file, or :class:`Suite`.
         agents: agent names (each with its default hyper-parameters).
-        seeds: seeds ``0..seeds-1`` per agent and task.
+        seeds: a count ``N`` (seeds ``0..N-1``) or the seeds, per agent and task (a run of
+            seeds ``5..9`` adds to one of 5 seeds; the leaderboard scores both folders together).
         out: the benchmark folder (new or empty unless ``resume``).
         tasks: task ids to run (default: every task of the suite).
         resume: finish the run in ``out`` (same suite, agents, seeds and tasks).
@@ -152,8 +199,7 @@ def run_bench(
     t0 = time.perf_counter()
     suite = suite if isinstance(suite, Suite) else load_suite(suite, check=False)
     _check_agents(agents)
-    if int(seeds) < 1:
-        raise ConfigError(f"--seeds must be >= 1, got {seeds}")
+    seeds = _seeds_json(seeds)
     chosen = [suite.task(t) for t in tasks] if tasks else list(suite.tasks)
     for t in chosen:  # only the tasks to run are built (a SCALE-Sim baseline takes a while)
         check_task(t)
@@ -164,7 +210,7 @@ def run_bench(
             raise ConfigError(f"{out} already holds a benchmark run; use --resume to finish it or choose a new --out")
         meta = json.loads(meta_path.read_text())
         same = (meta["suite_version"] == suite.version and meta["agents"] == list(agents)
-                and meta["seeds"] == int(seeds) and list(meta["tasks"]) == [t.id for t in chosen])
+                and seed_list(meta["seeds"]) == seed_list(seeds) and list(meta["tasks"]) == [t.id for t in chosen])
         if not same:
             raise ConfigError(f"{out} holds a run of suite v{meta['suite_version']} with agents {meta['agents']}, "
                               f"seeds {meta['seeds']}, tasks {list(meta['tasks'])}; resume needs the same")

@@ -66,7 +66,7 @@ def add_parser(sub: Any) -> None:
     )
     b.add_argument("--suite", default=None, help="suite name (v1, v2, v3; default: the newest) or YAML file")
     b.add_argument("--agents", required=True, help="comma-separated agent names (default hyper-parameters)")
-    b.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per agent and task")
+    b.add_argument("--seeds", default="5", help="seeds per agent and task: N (0..N-1), A-B (A..B) or a list 1,4,7")
     b.add_argument("--out", "-o", required=True, help="benchmark folder (new, or the run's own with --resume)")
     b.add_argument("--tasks", help="comma-separated task ids (default: all)")
     b.add_argument("--resume", action="store_true", help="finish the run in --out")
@@ -79,7 +79,9 @@ def add_parser(sub: Any) -> None:
         bsub, "leaderboard", "Markdown/HTML leaderboard and regret plots of a bench run",
         "archgym bench leaderboard out/bench --dest docs/",
     )
-    lb.add_argument("dir", help="the folder of `archgym bench run`")
+    lb.add_argument("dir", nargs="+", help="the folder of `archgym bench run`, or several runs of one suite "
+                    "(e.g. seeds 0-4 and seeds 5-9) to score together")
+    lb.add_argument("--agents", help="comma-separated agents to score (default: every agent of the run)")
     lb.add_argument("--dest", help="where to write leaderboard.md/.html and plots/ (default: DIR/leaderboard)")
     lb.add_argument("--refs", help="refs file to use instead of the references stored with the run")
     lb.add_argument("--baseline-agent", default="random", help="agent the paired tests compare against")
@@ -192,9 +194,9 @@ def _names(text: str | None) -> list[str]:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from archgym.bench.run import run_bench
+    from archgym.bench.run import parse_seeds, run_bench
 
-    res = run_bench(args.suite, _names(args.agents), args.seeds, args.out, tasks=_names(args.tasks) or None,
+    res = run_bench(args.suite, _names(args.agents), parse_seeds(args.seeds), args.out, tasks=_names(args.tasks) or None,
                     resume=args.resume, address=args.address, max_concurrent=args.max_concurrent, progress=not args.no_progress)
     for task_id, r in res.tasks.items():
         print(f"{task_id:36} {r['complete']}/{r['total']} runs complete ({r['ran']} this call)")
@@ -207,8 +209,9 @@ def run_run(args: argparse.Namespace) -> int:
 def run_leaderboard(args: argparse.Namespace) -> int:
     from archgym.bench.leaderboard import build_leaderboard, write_leaderboard
 
-    lb = build_leaderboard(args.dir, refs=args.refs, baseline_agent=args.baseline_agent, alpha=args.alpha)
-    dest = Path(args.dest) if args.dest else Path(args.dir) / "leaderboard"
+    lb = build_leaderboard(args.dir, refs=args.refs, baseline_agent=args.baseline_agent, alpha=args.alpha,
+                           agents=_names(args.agents) or None)
+    dest = Path(args.dest) if args.dest else Path(args.dir[0]) / "leaderboard"
     paths = write_leaderboard(lb, dest, command=args.command, plots=not args.no_plots)
     print(paths["md"].read_text())
     print(f"# written: {paths['md']}, {paths['html']}")

@@ -38,26 +38,29 @@ def test_paired_outcome():
     assert paired_outcome(a[:5], b[:5]) == ("tie", pytest.approx(1 / 16))
 
 
-@pytest.fixture
-def bench_dir(tmp_path):
-    """A bench folder with random and ga on the tiny suite (3 seeds), logged as `bench run` does."""
+def _logged_run(tmp_path, name: str, seeds) -> object:
+    """A bench folder with random and ga on the tiny suite at ``seeds``, logged as `bench run` does."""
     from archgym.agents import make_agent
     from archgym.bench.refs import compute_reference, write_reference
+    from archgym.bench.run import seed_list
     from archgym.datasets import DatasetWriter
 
     register()
     suite_file = tmp_path / "tiny.yaml"
-    suite_file.write_text(SUITE)
+    if not suite_file.exists():
+        suite_file.write_text(SUITE)
     suite = load_suite(suite_file)
-    for t in suite.tasks:
-        write_reference(suite.refs_path, suite.version, t.id, compute_reference(t))
-    out = tmp_path / "bench"
-    meta = bench_config(suite, suite.tasks, ["random", "ga"], 3)
+    if not suite.refs():
+        for t in suite.tasks:
+            write_reference(suite.refs_path, suite.version, t.id, compute_reference(t))
+        suite = load_suite(suite_file)
+    out = tmp_path / name
+    meta = bench_config(suite, suite.tasks, ["random", "ga"], seeds)
     out.mkdir()
     (out / "bench.json").write_text(json.dumps(meta, default=str))
     for t in suite.tasks:
         for agent in ("random", "ga"):
-            for seed in range(3):
+            for seed in seed_list(seeds):
                 env = t.make_env()
                 writer = DatasetWriter(out / "tasks" / t.id / "dataset", env.simulator, trial_id=f"{agent}-{seed}",
                                        agent=agent, seed=seed, env_id=t.env)
@@ -65,6 +68,12 @@ def bench_dir(tmp_path):
                 make_agent(agent).search(env, t.budget, seed=seed)
                 env.close()
     return out
+
+
+@pytest.fixture
+def bench_dir(tmp_path):
+    """A bench folder with random and ga on the tiny suite (3 seeds), logged as `bench run` does."""
+    return _logged_run(tmp_path, "bench", 3)
 
 
 def test_leaderboard_from_logged_runs(bench_dir, tmp_path):
@@ -109,3 +118,53 @@ def test_a_reference_of_another_simulator_version_is_not_used(bench_dir, tmp_pat
     board = build_leaderboard(bench_dir, refs=path).tasks["tiny-cost"]
     assert "version 0-old" in board.ref_note and board.ref_note.startswith("pooled")
     assert "exhaustive" in build_leaderboard(bench_dir, refs=None).tasks["tiny-cost"].ref_note
+
+
+def test_two_runs_of_other_seeds_score_as_one_run(tmp_path):
+    """Seeds 0-2 and a later run of seeds 3-4, pooled, give the leaderboard of one 5-seed run."""
+    first, later = _logged_run(tmp_path, "first", 3), _logged_run(tmp_path, "later", [3, 4])
+    whole = _logged_run(tmp_path, "whole", 5)
+    assert json.loads((later / "bench.json").read_text())["seeds"] == [3, 4]
+    assert json.loads((whole / "bench.json").read_text())["seeds"] == 5
+    pooled, one = build_leaderboard([first, later]), build_leaderboard(whole)
+    for task_id, board in one.tasks.items():
+        assert pooled.tasks[task_id].runs == board.runs
+        assert pooled.tasks[task_id].rows == board.rows
+    assert pooled.overall == one.overall
+    with pytest.raises(ConfigError, match="agent ga seed 3 ran in both"):
+        build_leaderboard([later, whole], agents=["random", "ga"])
+    only = build_leaderboard([first, later], agents=["random"])
+    assert {r["agent"] for b in only.tasks.values() for r in b.rows} == {"random"}
+    with pytest.raises(ConfigError, match=r"agent\(s\) \['bo'\] not in the run\(s\); allowed: ga, random"):
+        build_leaderboard(first, agents=["random", "bo"])
+    with pytest.raises(ConfigError, match="baseline agent 'random' must be among"):
+        build_leaderboard(first, agents=["ga"])
+
+
+def test_runs_of_another_task_definition_are_not_pooled(tmp_path):
+    first, later = _logged_run(tmp_path, "first", 2), _logged_run(tmp_path, "later", [2])
+    meta = json.loads((later / "bench.json").read_text())
+    meta["tasks"]["tiny-cost"]["simulator_version"] = "0-old"
+    (later / "bench.json").write_text(json.dumps(meta))
+    with pytest.raises(ConfigError, match="task tiny-cost: .* ran another definition"):
+        build_leaderboard([first, later])
+    meta["suite_version"] = 99
+    (later / "bench.json").write_text(json.dumps(meta))
+    with pytest.raises(ConfigError, match="runs of different suites cannot be scored together"):
+        build_leaderboard([first, later])
+
+
+@pytest.mark.parametrize(("text", "seeds"), [("5", 5), ("5-9", [5, 6, 7, 8, 9]), ("1,4,7", [1, 4, 7]), (" 3 ", 3), ("2-2", [2])])
+def test_seeds_of_a_run(text, seeds):
+    from archgym.bench.run import parse_seeds, seed_list
+
+    assert parse_seeds(text) == seeds
+    assert seed_list(5) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("text", ["x", "9-5", "-1", "0", "1,1", "1-", "2.5"])
+def test_bad_seeds_name_the_allowed_forms(text):
+    from archgym.bench.run import parse_seeds
+
+    with pytest.raises(ConfigError, match=r"seeds"):
+        parse_seeds(text)
