@@ -149,7 +149,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.candidates:
         by_id = {v: k for k, v in env_ids().items()}
         raw = yaml.safe_load(Path(args.candidates).read_text())["replacements"]
-        tasks = [_task(i, c, by_id) for cands in raw.values() for i, c in enumerate(cands)]
+        tasks = []
+        for cands in raw.values():
+            for i, c in enumerate(cands):
+                t = _task(i, c, by_id)
+                same = [u for u in tasks if u.id == t.id]
+                if same and _same_problem(same[0]) != _same_problem(t):
+                    raise SystemExit(f"candidate {t.id} is listed twice with different definitions")
+                if not same:  # a candidate listed for two tasks is evaluated once
+                    tasks.append(t)
         known = shipped_refs()
         refs = {t.id: known[_same_problem(t)] for t in tasks if _same_problem(t) in known}
     else:

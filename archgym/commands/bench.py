@@ -22,7 +22,7 @@ def add_parser(sub: Any) -> None:
     bsub = p.add_subparsers(dest="bench_command", metavar="SUBCOMMAND", required=True)
 
     t = example_parser(bsub, "tasks", "list a suite's tasks and their references", "archgym bench tasks --suite v1")
-    t.add_argument("--suite", default=None, help="suite name (v1, v2, v3; default: the newest) or YAML file")
+    t.add_argument("--suite", default=None, help="suite name (v1 ... v4; default: the newest) or YAML file")
     t.add_argument("--json", action="store_true", help="print JSON")
     t.set_defaults(func=run_tasks)
 
@@ -37,7 +37,7 @@ def add_parser(sub: Any) -> None:
         "(e.g. dram-cloud1-latency,dram-cloud1-mo) share one search: each design is simulated\n"
         "once and scored by every task's objective.",
     )
-    r.add_argument("--suite", default=None, help="suite name (v1, v2, v3; default: the newest) or YAML file")
+    r.add_argument("--suite", default=None, help="suite name (v1 ... v4; default: the newest) or YAML file")
     which = r.add_mutually_exclusive_group(required=True)
     which.add_argument("--task", help="task id (see `archgym bench tasks`)")
     which.add_argument("--tasks", help="comma-separated task ids: tasks on one workload share one search "
@@ -64,7 +64,7 @@ def add_parser(sub: Any) -> None:
         "One sweep per task in OUT/tasks/<task>/ (every call logged to its dataset). After a kill, the\n"
         "same command with --resume finishes the run without losing or repeating a row.",
     )
-    b.add_argument("--suite", default=None, help="suite name (v1, v2, v3; default: the newest) or YAML file")
+    b.add_argument("--suite", default=None, help="suite name (v1 ... v4; default: the newest) or YAML file")
     b.add_argument("--agents", required=True, help="comma-separated agent names (default hyper-parameters)")
     b.add_argument("--seeds", default="5", help="seeds per agent and task: N (0..N-1), A-B (A..B) or a list 1,4,7")
     b.add_argument("--out", "-o", required=True, help="benchmark folder (new, or the run's own with --resume)")

@@ -136,13 +136,28 @@ def test_v3_is_v2_with_its_scalesim_task_on_one_layer():
     assert (task.env, task.workload, task.budget) == ("archgym/ScaleSim-v0", "bert_base:enc1_scores", 30)
 
 
+def test_v4_is_v3_with_the_tasks_random_search_solves_replaced():
+    v3, v4 = load_suite("v3", check=False), load_suite("v4", check=False)
+    assert v4.version == 4 and len(v4.tasks) == len(v3.tasks)
+    old = {t.id: t.to_json() for t in v3.tasks}
+    new = {t.id: t.to_json() for t in v4.tasks}
+    assert "dram-random-time" not in new and new["dram-random-mo"]["workload"] == "random"
+    assert all(new[k] == old[k] for k in new if k in old)  # so v3's references carry over
+    assert {t.workload for t in v4.tasks if t.env == "archgym/DRAM-v0"} == {"stream", "random", "cloud-1", "cloud-2"}
+    for env in {t.env for t in v4.tasks} - {"archgym/ScaleSim-v0"}:
+        assert any(t.multi_objective for t in v4.tasks if t.env == env), env
+    refs3, refs4 = load_suite("v3", check=False).refs(), v4.refs()
+    for k in set(new) & set(old) & set(refs3):
+        assert refs4[k]["best"] == refs3[k]["best"], k
+
+
 def test_the_newest_suites_references_are_of_the_current_simulators():
     """The newest suite's references are kept current; an older suite's stay as they were found
     (each record names its simulator version)."""
     from archgym.sweep.trainable import cached_simulator
 
     suite = load_suite(check=False)
-    assert suite.version == 3
+    assert suite.version == 4
     refs = suite.refs()
     fast = [t for t in suite.tasks if t.env not in ("archgym/QNetSched-v0", "archgym/ScaleSim-v0")]
     assert {t.id for t in fast} <= set(refs)  # every family that can afford a search has one
