@@ -146,6 +146,8 @@ def test_v4_is_v3_with_the_tasks_random_search_solves_replaced():
     new = {t.id: problem(t) for t in v4.tasks}
     assert "dram-random-time" not in new and new["dram-random-mo"]["workload"] == "random"
     assert "qnet-symmetric-throughput" not in new and "qnet-symmetric-throughput-baselatency" in new
+    assert "qnet-surfnet-latency" not in new and new["qnet-h-latency-basethroughput"]["workload"] == "h-f0.6-load50"
+    assert len({t.workload for t in v4.tasks if t.env == "archgym/QNetSched-v0"}) == 2  # two networks
     assert all(new[k] == old[k] for k in new if k in old)  # so v3's references carry over
     assert {t.workload for t in v4.tasks if t.env == "archgym/DRAM-v0"} == {"stream", "random", "cloud-1", "cloud-2"}
     for env in {t.env for t in v4.tasks} - {"archgym/ScaleSim-v0"}:
@@ -163,8 +165,11 @@ def test_the_newest_suites_references_are_of_the_current_simulators():
     suite = load_suite(check=False)
     assert suite.version == 4
     refs = suite.refs()
-    fast = [t for t in suite.tasks if t.env not in ("archgym/QNetSched-v0", "archgym/ScaleSim-v0")]
-    assert {t.id for t in fast} <= set(refs)  # every family that can afford a search has one
+    fast = [t for t in suite.tasks if t.env != "archgym/ScaleSim-v0"]
+    assert {t.id for t in suite.tasks} <= set(refs)  # every task has one
+    for t in suite.tasks:
+        if t.env == "archgym/QNetSched-v0":  # 60,480 designs: enumerated
+            assert refs[t.id]["method"] == "exhaustive" and refs[t.id]["designs"] == 60480, t.id
     for t in fast:
         rec = refs[t.id]
         assert str(rec["simulator_version"]) == str(cached_simulator(t.simulator, {}).version), t.id
