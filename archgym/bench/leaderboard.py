@@ -277,8 +277,11 @@ def build_leaderboard(
 
 
 def _definition(entry: dict[str, Any]) -> str:
-    """What must agree for runs of a task to be pooled (not the reference known at run time)."""
-    return json.dumps({k: entry.get(k) for k in ("task", "objective", "baseline", "simulator_version")}, sort_keys=True, default=str)
+    """What must agree for runs of a task to be pooled: the problem, not how its reference is
+    found, the task's note or the reference known at run time."""
+    task = {k: v for k, v in (entry.get("task") or {}).items() if k not in ("note", "ref_method")}
+    return json.dumps({"task": task, **{k: entry.get(k) for k in ("objective", "baseline", "simulator_version")}},
+                      sort_keys=True, default=str)
 
 
 def _overall(boards: dict[str, TaskBoard], baseline_agent: str) -> list[dict[str, Any]]:

@@ -144,6 +144,11 @@ def test_two_runs_of_other_seeds_score_as_one_run(tmp_path):
 def test_runs_of_another_task_definition_are_not_pooled(tmp_path):
     first, later = _logged_run(tmp_path, "first", 2), _logged_run(tmp_path, "later", [2])
     meta = json.loads((later / "bench.json").read_text())
+    meta["tasks"]["tiny-cost"]["task"]["note"] = "a note written later"
+    meta["tasks"]["tiny-cost"]["task"]["ref_method"] = "random"  # how the reference is found is not the problem
+    meta["tasks"]["tiny-cost"]["reference"] = None
+    (later / "bench.json").write_text(json.dumps(meta))
+    assert build_leaderboard([first, later]).tasks["tiny-cost"].rows[0]["seeds"] == 3
     meta["tasks"]["tiny-cost"]["simulator_version"] = "0-old"
     (later / "bench.json").write_text(json.dumps(meta))
     with pytest.raises(ConfigError, match="task tiny-cost: .* ran another definition"):
