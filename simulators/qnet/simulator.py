@@ -24,6 +24,9 @@ Metrics: ``throughput_pairs_s`` (pairs/s, max), ``latency_s`` (worst-case respon
 ``jitter_s2`` (max per-task variance of start gaps minus period, s², min), ``admitted_fraction``
 (1, max), ``fidelity`` (mean delivered fidelity, 1, max), ``deadline_miss_fraction`` (instances
 that deliver nothing, 1, min; 0 unless the workload asks for stochastic execution).
+A design that admits no demand schedules no instance: every metric is 0, including
+``latency_s`` and ``jitter_s2``, so minimising latency alone rewards serving no one. Bound the
+throughput from below (ArchGym-Bench v4's QNetSched latency task keeps the baseline's).
 
 Baseline: RCPSP-NP-EDF, 10 ms slots, no pre-emption, admission in drawn order, just-enough link
 points, automatic distillation, 1 + 3 qubits per node (the reference's best scheduler and node model).
