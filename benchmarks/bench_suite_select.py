@@ -35,7 +35,7 @@ import yaml  # noqa: E402
 
 from archgym.agents import make_agent  # noqa: E402
 from archgym.bench.metrics import Reference, hv_curve, run_metrics, value_curve  # noqa: E402
-from archgym.bench.refs import baseline_point, compute_references, group_by_workload, write_reference  # noqa: E402
+from archgym.bench.refs import _rescore, baseline_point, compute_references, group_by_workload, write_reference  # noqa: E402
 from archgym.bench.suite import Task, _task, load_suite, read_refs  # noqa: E402
 from archgym.envs import env_ids  # noqa: E402
 
@@ -93,10 +93,10 @@ def search_references(tasks: list[Task], enumerate_space: bool, random_ref: int,
     rewards: dict[str, np.ndarray] = {}
     todo = [t for t in tasks if enumerate_space or (t.id not in have and random_ref > 0)]
     for group in group_by_workload(todo):
-        metrics: list[dict | None] = []
+        calls: list = []
 
-        def keep(history, metrics=metrics):
-            metrics.extend(r.metrics for r in history if not r.cache_hit)
+        def keep(history, calls=calls):
+            calls.extend(r for r in history if not r.cache_hit)
 
         if enumerate_space:
             got = compute_references(group, "exhaustive", on_history=keep)
@@ -106,10 +106,8 @@ def search_references(tasks: list[Task], enumerate_space: bool, random_ref: int,
             records[t.id] = got[t.id]
             if refs_out is not None:
                 write_reference(refs_out, 0, t.id, got[t.id])
-            if enumerate_space and not t.multi_objective:
-                objective = t.make_env().objective
-                scores = [None if m is None else objective.score(m) for m in metrics]
-                rewards[t.id] = np.array([s.reward if s is not None and s.feasible else -np.inf for s in scores])
+            if enumerate_space and not t.multi_objective:  # every call scored by this task, as the shared search does
+                rewards[t.id] = np.array([r.reward if r.feasible else -np.inf for r in _rescore(calls, t.make_env().objective)])
     return records, rewards
 
 

@@ -247,8 +247,8 @@ def build_leaderboard(
             if entry is None:
                 entry = e
             elif _definition(e) != _definition(entry):
-                raise ConfigError(f"task {task_id}: {d} ran another definition of it (objective, baseline or simulator "
-                                  f"version differ) than {dirs[0]}; score those runs apart")
+                raise ConfigError(f"task {task_id}: {d} ran another definition of it (task, objective, baseline or "
+                                  f"simulator version differ) than {dirs[0]}; score those runs apart")
             root = d / "tasks" / task_id / "dataset"
             if root.exists() and any(root.rglob("*.parquet")):
                 frame = load(root)

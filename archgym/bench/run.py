@@ -78,7 +78,9 @@ def parse_seeds(text: str) -> int | list[int]:
             return seed_list(range(lo, hi + 1))
         if "," in text:
             return seed_list([int(x) for x in text.split(",") if x.strip()])
-        return int(text) if int(text) >= 1 else seed_list(int(text))
+        n = int(text)
+        seed_list(n)  # a count below 1: its own error
+        return n
     except ValueError:
         raise ConfigError(f"--seeds {text!r} not understood; {forms}") from None
 
