@@ -1,0 +1,47 @@
+"""Per agent: on how many tasks its median normalised regret is below random's (issue 16's BO/GA target).
+
+Scores one or several ``bench run`` folders as ``archgym bench leaderboard`` does (runs of one
+suite pooled), then prints per agent the tasks where its median final regret is below, equal to
+or above the ``random`` agent's, its paired-test win/tie/loss, and every agent's median on the
+DRAM tasks (the "GA beats random on every DRAM task" target).
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_below_random.py out/bench-v4 out/bench-v4-qsym out/bench-v4-qh \\
+        out/bench-v4-s5to9 out/bench-v4-qh-s5to9 --agents random,ga,bo --skip scalesim-bert-scores-latency \\
+        --refs archgym/bench/suites/v4.refs.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from archgym.bench.leaderboard import build_leaderboard
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("dirs", nargs="+", help="bench run folders of one suite")
+    p.add_argument("--agents", help="comma-separated agents (default: all; random must be among them)")
+    p.add_argument("--skip", default="", help="comma-separated task ids left out of the counts")
+    p.add_argument("--refs", help="refs file instead of the references stored with the runs")
+    a = p.parse_args()
+    lb = build_leaderboard(a.dirs, refs=a.refs, agents=a.agents.split(",") if a.agents else None)
+    skip = {t for t in a.skip.split(",") if t}
+    rows = {t: {r["agent"]: r for r in b.rows} for t, b in lb.tasks.items() if t not in skip}
+    for agent in sorted({x for r in rows.values() for x in r} - {"random"}):
+        mine = {t: r for t, r in rows.items() if agent in r}
+        below = [t for t, r in mine.items() if r[agent]["regret"] < r["random"]["regret"]]
+        equal = [t for t, r in mine.items() if r[agent]["regret"] == r["random"]["regret"]]
+        above = [t for t in mine if t not in below and t not in equal]
+        wtl = [r[agent].get("vs_baseline") for r in mine.values()]
+        print(f"{agent}: below random on {len(below)}/{len(mine)} tasks ({100 * len(below) / len(mine):.0f} %); "
+              f"equal on {equal}; above on {above}; paired win/tie/loss "
+              f"{wtl.count('win')}/{wtl.count('tie')}/{wtl.count('loss')}")
+    for t, r in rows.items():
+        if t.startswith("dram-"):
+            print(f"  {t:24} " + "  ".join(f"{x} {r[x]['regret']:.4g} ({r[x]['seeds']} seeds)" for x in sorted(r)))
+
+
+if __name__ == "__main__":
+    main()
