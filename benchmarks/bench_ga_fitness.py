@@ -10,16 +10,23 @@ fitness options of :mod:`archgym.agents.generational`: ``multi_objective`` (``pa
 ``penalty``); "before" is the behaviour before these options (``ties=first``,
 ``multi_objective=scalarised``).
 
+``--grid FILE`` instead evaluates the ``ga_candidates`` of a rule file
+(``benchmarks/suite_v4/agent_defaults.yaml``) against random search and applies its rule: per
+candidate, the tasks (and DRAM tasks) where its median regret is strictly below random's.
+
 Usage::
 
     nice -n 10 .venv/bin/python benchmarks/bench_ga_fitness.py --seeds 10
     nice -n 10 .venv/bin/python benchmarks/bench_ga_fitness.py --tasks dnnaccel-resnet50-latency-area --seeds 5
+    .venv/bin/python benchmarks/bench_ga_fitness.py --suite v4 --tasks all --skip scalesim-bert-scores-latency \
+        --grid benchmarks/suite_v4/agent_defaults.yaml --seeds 100-109 --workers 2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import time
 
 import numpy as np
@@ -28,6 +35,7 @@ from archgym.agents import make_agent
 from archgym.bench.leaderboard import paired_outcome
 from archgym.bench.metrics import Reference, hv_curve, run_metrics, value_curve
 from archgym.bench.refs import baseline_point
+from archgym.bench.run import parse_seeds, seed_list
 from archgym.bench.suite import load_suite
 
 VARIANTS = {
@@ -58,17 +66,74 @@ def regret(task, base, ref: Reference, agent_name: str, params: dict, seed: int)
     return float(run_metrics(curve, ref, task.budget, task.multi_objective)["regret@100"])
 
 
+def _one(job: tuple) -> float:
+    suite_name, tid, agent_name, params, seed = job
+    task = load_suite(suite_name, check=False).task(tid)
+    base = baseline_point(task, task.make_env())
+    ref = Reference(best=float(load_suite(suite_name, check=False).refs()[tid]["best"]), baseline=float(base["value"]))
+    return regret(task, base, ref, agent_name, params, seed)
+
+
+def grid(args, task_ids: list[str], seeds: list[int]) -> None:
+    """Every candidate of the rule file and random search on every task and seed; the rule's counts."""
+    import yaml
+
+    cands = {"random": ("random", {})}
+    cands.update({k: ("ga", dict(v or {})) for k, v in yaml.safe_load(open(args.grid))["ga_candidates"].items()})
+    jobs = [(args.suite, t, a, pr, s) for t in task_ids for (a, pr) in cands.values() for s in seeds]
+    t0 = time.perf_counter()
+    if args.workers > 1:
+        with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+            flat = pool.map(_one, jobs, chunksize=1)
+    else:
+        flat = [_one(j) for j in jobs]
+    it = iter(flat)
+    med: dict[str, dict[str, float]] = {c: {} for c in cands}
+    for t in task_ids:
+        for c in cands:
+            med[c][t] = float(np.median([next(it) for _ in seeds]))
+    print(f"{len(jobs)} searches in {time.perf_counter() - t0:.0f} s (seeds {seeds[0]}-{seeds[-1]})")
+    print("task".ljust(40) + "".join(c.rjust(9) for c in cands))
+    for t in task_ids:
+        print(t.ljust(40) + "".join(f"{med[c][t]:9.4f}" for c in cands))
+    dram = [t for t in task_ids if t.startswith("dram-")]
+    rows = []
+    for c in cands:
+        if c == "random":
+            continue
+        wins = [t for t in task_ids if med[c][t] < med["random"][t]]
+        dwins = [t for t in wins if t in dram]
+        mean = float(np.mean([med[c][t] for t in task_ids]))
+        rows.append((c, len(wins), len(dwins), mean))
+        print(f"{c}: {cands[c][1]}  wins {len(wins)}/{len(task_ids)}, DRAM {len(dwins)}/{len(dram)}, "
+              f"mean of medians {mean:.4f}; loses or ties on: {', '.join(t for t in task_ids if t not in wins) or '-'}")
+    every = [r for r in rows if r[2] == len(dram)]
+    pool_ = every or rows
+    key = (lambda r: (-r[1], r[3], r[0] != "G0")) if every else (lambda r: (-r[2], -r[1], r[3], r[0] != "G0"))
+    print("chosen by the rule:", sorted(pool_, key=key)[0][0], f"({'wins' if every else 'no candidate wins'} every DRAM task of {len(dram)})")
+    print(json.dumps({"seeds": seeds, "medians": med}))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--suite", default="v2")
-    p.add_argument("--tasks", default="dram-stream-power,dram-cloud1-mo", help="comma-separated task ids")
+    p.add_argument("--tasks", default="dram-stream-power,dram-cloud1-mo", help="comma-separated task ids, or 'all'")
+    p.add_argument("--skip", default="", help="comma-separated task ids left out of 'all'")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated, from: " + ", ".join(VARIANTS))
-    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--seeds", default="10", help="N (seeds 0..N-1), A-B or a comma-separated list")
+    p.add_argument("--grid", default=None, help="a rule file with ga_candidates (see the module docstring)")
+    p.add_argument("--workers", type=int, default=1, help="processes for --grid")
     args = p.parse_args()
     suite = load_suite(args.suite, check=False)
     refs = suite.refs()
+    seeds = seed_list(parse_seeds(args.seeds))
+    skip = set(filter(None, args.skip.split(",")))
+    task_ids = [t.id for t in suite.tasks if t.id not in skip] if args.tasks == "all" else args.tasks.split(",")
+    if args.grid:
+        grid(args, task_ids, seeds)
+        return
     out = {}
-    for tid in args.tasks.split(","):
+    for tid in task_ids:
         task = suite.task(tid)
         base = baseline_point(task, task.make_env())
         ref = Reference(best=float(refs[tid]["best"]), baseline=float(base["value"]))
@@ -76,7 +141,7 @@ def main() -> None:
         for v in args.variants.split(","):
             name, params = VARIANTS[v]
             t0 = time.perf_counter()
-            scores[v] = [regret(task, base, ref, name, params, s) for s in range(args.seeds)]
+            scores[v] = [regret(task, base, ref, name, params, s) for s in seeds]
             wall = time.perf_counter() - t0
             line = f"{tid:34s} {v:16s} median regret@100 {np.median(scores[v]):.3f}"
             if v != "random" and "random" in scores:
