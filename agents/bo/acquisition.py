@@ -45,6 +45,7 @@ def build_acquisition(
     ref_point: np.ndarray | None = None,
     max_hv_objectives: int = 3,
     multi_objective: str = "ehvi",
+    n_constraints: int = 0,
 ):
     """The acquisition function for ``model``.
 
@@ -63,6 +64,11 @@ def build_acquisition(
     time (it integrates over the noise of every observation; ArchGym's simulators are
     deterministic, so the observed front is the front). Measured on ``dram-cloud1-mo``, 100 calls:
     see docs/agents.md.
+
+    ``n_constraints = k > 0``: ``train_y`` is ``(n, 1 + k)``, the objective then ``k`` constraint
+    outputs that are <= 0 where a limit holds. qLogEI of output 0 over the best observed design
+    meeting every limit (over the worst observed objective when none does yet), each sample
+    weighted by a smooth indicator that every constraint output is <= 0 (constrained EI).
     """
     import torch
     from botorch.acquisition.logei import qLogExpectedImprovement
@@ -70,6 +76,18 @@ def build_acquisition(
     from botorch.sampling.normal import SobolQMCNormalSampler
 
     sampler = SobolQMCNormalSampler(sample_shape=torch.Size([int(mc_samples)]), seed=int(seed))
+    if n_constraints:
+        from botorch.acquisition.objective import GenericMCObjective
+
+        k = int(n_constraints)
+        if train_y.shape[-1] != 1 + k:
+            raise ValueError(f"{k} constraints need train_y of shape (n, {1 + k}), got {tuple(train_y.shape)}")
+        ok = (train_y[:, 1:] <= 0).all(dim=-1)
+        best_f = train_y[ok, 0].max() if bool(ok.any()) else train_y[:, 0].min()
+        return qLogExpectedImprovement(
+            model, best_f=best_f, sampler=sampler, objective=GenericMCObjective(lambda z, X=None: z[..., 0]),
+            constraints=[(lambda z, i=i: z[..., i]) for i in range(1, 1 + k)],
+        )
     if train_y.shape[-1] == 1:
         return qLogExpectedImprovement(model, best_f=train_y.max(), sampler=sampler)
     if train_y.shape[-1] > max_hv_objectives:

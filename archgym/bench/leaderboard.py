@@ -96,6 +96,8 @@ class Leaderboard:
     overall: list[dict[str, Any]]
     targets: list[dict[str, Any]]
     baseline_agent: str
+    #: with ``supersede``: one line per task and agent whose runs a later folder replaced
+    replaced: list[str] = field(default_factory=list)
 
 
 def _curves(entry: dict[str, Any], frame: Any, multi: bool) -> dict[tuple[str, int], np.ndarray]:
@@ -192,6 +194,7 @@ def build_leaderboard(
     baseline_agent: str = "random",
     alpha: float = 0.05,
     agents: Sequence[str] | None = None,
+    supersede: bool = False,
 ) -> Leaderboard:
     """Score a ``bench run`` folder, or several runs of one suite together.
 
@@ -204,10 +207,14 @@ def build_leaderboard(
         baseline_agent: the agent every other agent is tested against.
         alpha: significance level of the paired test.
         agents: score only these agents (default: every agent of the runs).
+        supersede: an (agent, seed) run of a task in several folders is taken from the last
+            folder listed (a rerun after a fix of that agent), instead of an error; the
+            leaderboard lists every replacement.
 
     Raises:
         ConfigError: a folder that is not a bench run, runs of different suites or of
-            different task definitions, an (agent, seed) run in two folders, an unknown agent.
+            different task definitions, an (agent, seed) run in two folders (without
+            ``supersede``), an unknown agent.
     """
     import pandas as pd
 
@@ -236,6 +243,7 @@ def build_leaderboard(
             raise ConfigError(f"the baseline agent {baseline_agent!r} must be among --agents {list(agents)}")
     override = read_refs(refs).get("tasks", {}) if refs else None
     boards: dict[str, TaskBoard] = {}
+    replaced: list[str] = []
     task_ids = list(dict.fromkeys(t for m in metas for t in m["tasks"]))
     for task_id in task_ids:
         parts = []
@@ -262,10 +270,20 @@ def build_leaderboard(
         seen: dict[tuple[str, int], Path] = {}
         for d, f in parts:
             for key in sorted({(str(a), int(s)) for a, s in zip(f["agent"], f["seed"])}):
-                if key in seen:
+                if key in seen and not supersede:
                     raise ConfigError(f"task {task_id}: agent {key[0]} seed {key[1]} ran in both {seen[key]} and {d}; "
-                                      f"pool runs of different seeds only")
+                                      f"pool runs of different seeds only, or give --supersede to take the last folder's")
                 seen[key] = d
+        if supersede:
+            kept = []
+            for d, f in parts:
+                own = np.array([seen[(str(a), int(s))] == d for a, s in zip(f["agent"], f["seed"])], dtype=bool)
+                gone = sorted({(str(a), int(s)) for a, s in zip(f["agent"][~own], f["seed"][~own])})
+                for agent in sorted({a for a, _ in gone}):
+                    seeds = [s for a, s in gone if a == agent]
+                    replaced.append(f"{task_id}: {agent} seeds {_seed_text(seeds)} from {seen[(agent, seeds[0])]}, not {d}")
+                kept.append((d, f[own]))
+            parts = [(d, f) for d, f in kept if len(f)]
         frame = pd.concat([f for _, f in parts], ignore_index=True) if len(parts) > 1 else parts[0][1]
         ref_record = override.get(task_id) if override is not None else entry.get("reference")
         board = _score_task(entry, frame, ref_record)
@@ -273,7 +291,19 @@ def build_leaderboard(
         boards[task_id] = board
     if not boards:
         raise ConfigError(f"{', '.join(map(str, dirs))}: no task has completed runs yet")
-    return Leaderboard(boards, _overall(boards, baseline_agent), _targets(boards, baseline_agent), baseline_agent)
+    return Leaderboard(boards, _overall(boards, baseline_agent), _targets(boards, baseline_agent), baseline_agent, replaced)
+
+
+def _seed_text(seeds: Sequence[int]) -> str:
+    """``[0, 1, 2, 5]`` as ``0-2, 5``."""
+    out, start = [], None
+    for i, s in enumerate(seeds):
+        if start is None:
+            start = s
+        if i + 1 == len(seeds) or seeds[i + 1] != s + 1:
+            out.append(str(start) if start == s else f"{start}-{s}")
+            start = None
+    return ", ".join(out)
 
 
 def _definition(entry: dict[str, Any]) -> str:
@@ -397,6 +427,8 @@ def write_leaderboard(lb: Leaderboard, dest: str | os.PathLike[str], command: st
     md = ["# ArchGym-Bench leaderboard", ""]
     if command:
         md += ["Made by:", "", "```", command, "```", ""]
+    if lb.replaced:
+        md += ["Runs replaced by a later folder (`--supersede`):", ""] + [f"- {line}" for line in lb.replaced] + [""]
     md += ["Normalised regret: 0 = the task's reference best, 1 = no better than the baseline design "
            "(see docs/bench.md). Lower is better; mean rank 1 = best.", "", "## Overall", "", _md_table(*_overall_table(lb)), "",
            "## Targets", "", _md_table(*_targets_table(lb)), ""]
@@ -405,6 +437,9 @@ def write_leaderboard(lb: Leaderboard, dest: str | os.PathLike[str], command: st
           "td,th{border:1px solid #ccc;padding:.2em .5em}</style><h1>ArchGym-Bench leaderboard</h1>"]
     if command:
         hd.append(f"<p>Made by: <code>{html.escape(command)}</code></p>")
+    if lb.replaced:
+        hd.append("<p>Runs replaced by a later folder (<code>--supersede</code>):</p><ul>"
+                  + "".join(f"<li>{html.escape(line)}</li>" for line in lb.replaced) + "</ul>")
     for title, (head, rows) in (("Overall", _overall_table(lb)), ("Targets", _targets_table(lb))):
         hd.append(f"<h2>{title}</h2>" + _html_table(head, rows))
     md += ["## Tasks", ""]

@@ -82,6 +82,8 @@ def add_parser(sub: Any) -> None:
     lb.add_argument("dir", nargs="+", help="the folder of `archgym bench run`, or several runs of one suite "
                     "(e.g. seeds 0-4 and seeds 5-9) to score together")
     lb.add_argument("--agents", help="comma-separated agents to score (default: every agent of the run)")
+    lb.add_argument("--supersede", action="store_true", help="an agent and seed run in several folders is taken from "
+                    "the last folder listed (a rerun after a fix); the page lists each replacement")
     lb.add_argument("--dest", help="where to write leaderboard.md/.html and plots/ (default: DIR/leaderboard)")
     lb.add_argument("--refs", help="refs file to use instead of the references stored with the run")
     lb.add_argument("--baseline-agent", default="random", help="agent the paired tests compare against")
@@ -210,7 +212,7 @@ def run_leaderboard(args: argparse.Namespace) -> int:
     from archgym.bench.leaderboard import build_leaderboard, write_leaderboard
 
     lb = build_leaderboard(args.dir, refs=args.refs, baseline_agent=args.baseline_agent, alpha=args.alpha,
-                           agents=_names(args.agents) or None)
+                           agents=_names(args.agents) or None, supersede=args.supersede)
     dest = Path(args.dest) if args.dest else Path(args.dir[0]) / "leaderboard"
     paths = write_leaderboard(lb, dest, command=args.command, plots=not args.no_plots)
     print(paths["md"].read_text())

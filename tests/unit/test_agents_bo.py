@@ -24,7 +24,9 @@ from archgym.agents.bo import (  # noqa: E402
     select_training,
     transform_rewards,
 )
+from archgym.agents.bo.agent import constrained_objective  # noqa: E402
 from archgym.envs import DesignEnv  # noqa: E402
+from archgym.errors import ConfigError  # noqa: E402
 from archgym.simulator import Metric, Simulator  # noqa: E402
 from archgym.space import Categorical, Integer, Ordinal, ParameterSpace, PowerOfTwo, Real  # noqa: E402
 
@@ -231,3 +233,73 @@ def test_bo_sets_torch_threads():
     torch.set_num_threads(2)
     _small(torch_threads=1).search(gym.make("archgym/Roofline-v0"), 5, seed=0)
     assert torch.get_num_threads() == 1
+
+
+# -- metric limits: constrained EI (constraints="model") -------------------------------------
+# Mixed under "quality_pct as large as possible with cost_ns <= 3": the baseline (a, 0, 1, 3, 0.0)
+# has quality 10 (the weighted objective's scale) and cost 1 + 25/4 + 4 + 1/4 = 11.5.
+LIMITED = {"kind": "constrained", "base": {"kind": "weighted", "weights": {"quality_pct": 1}}, "limits": {"cost_ns": ["<=", 3.0]}}
+
+
+def _told(agent, env, designs):
+    agent.setup(env.space, np.random.default_rng(0), 1)
+    agent._constrained = constrained_objective(env.objective)
+    agent.tell([env.evaluate_design(d) for d in designs])
+
+
+def test_constrained_targets_by_hand():
+    env = DesignEnv(Mixed(), objective=LIMITED)
+    on_limit = {"kind": "b", "n": 5, "p": 4, "fixed": 3, "x": 0.25}  # cost 1 + 2 = 3.0, quality 10 + 5 + 1.25 - 2 = 14.25
+    inside = {"kind": "a", "n": 5, "p": 4, "fixed": 3, "x": 0.25}  # cost 1.0, quality 16.25
+    agent = _small(constraints="model")
+    _told(agent, env, [env.simulator.default_design(), on_limit, inside])
+    assert agent.modelled_limits() == {"cost_ns": ("<=", 3.0)}
+    # column 0: log of the unpenalised objective quality / 10 (every one positive: "auto" takes the log);
+    # column 1: (cost - 3) / 3, <= 0 where the limit holds
+    np.testing.assert_allclose(agent.targets(), [[0.0, 8.5 / 3], [math.log(1.425), 0.0], [math.log(1.625), -2.0 / 3]])
+    # ranking: the designs meeting the limit by objective, the violating one below them
+    score = agent._rank_score(agent.targets(), 1)
+    assert list(np.argsort(-score)) == [2, 1, 0]
+    worst = _small(constraints="worst")
+    _told(worst, env, [env.simulator.default_design(), on_limit, inside])
+    assert worst.modelled_limits() == {}
+    # before: the infeasible baseline at the worst feasible target, one column
+    np.testing.assert_allclose(worst.targets(), [[math.log(1.425)], [math.log(1.425)], [math.log(1.625)]])
+
+
+def test_constrained_acquisition_incumbent_is_the_best_feasible_and_infeasible_predictions_score_low():
+    from botorch.acquisition.logei import qLogExpectedImprovement
+
+    env = DesignEnv(Mixed(), objective=LIMITED)
+    rng = np.random.default_rng(3)
+    designs = Mixed.design_space.decode_many(rng.integers(0, Mixed.design_space.nvec, size=(14, 5)))
+    designs += [{"kind": "a", "n": n, "p": 4, "fixed": 3, "x": 0.25} for n in (4, 5, 6)]  # cost 1.25, 1, 1.25
+    agent = _small(constraints="model")
+    _told(agent, env, designs)
+    y = agent.targets()
+    keys = np.array([Mixed.design_space.encode(d) for d in designs])
+    x, ty = torch.tensor(ENC.to_inputs(keys)), torch.tensor(y)
+    torch.manual_seed(0)
+    model = fit_model(x, ty, ENC)
+    acqf = build_acquisition(model, x, ty, mc_samples=64, seed=0, n_constraints=1)
+    assert isinstance(acqf, qLogExpectedImprovement)
+    ok = y[:, 1] <= 0
+    assert ok.any() and (~ok).any()
+    assert float(acqf.best_f) == pytest.approx(y[ok, 0].max())
+    with torch.no_grad():
+        a = acqf(x[:, None, :]).numpy()
+    # the training designs far over the limit are predicted infeasible: their constrained EI is below
+    # that of every design meeting it
+    far = y[:, 1] > 1.0
+    assert far.any() and a[far].max() < a[ok].min()
+    with pytest.raises(ValueError, match="2 constraints need train_y"):
+        build_acquisition(model, x, ty, n_constraints=2)
+
+
+def test_bo_constraints_option_is_checked_and_model_search_is_deterministic():
+    with pytest.raises(ConfigError, match="constraints"):
+        make_agent("bo", constraints="penalty")
+    agent = _small(constraints="model")
+    runs = [agent.search(DesignEnv(Mixed(), objective=LIMITED), 10, seed=1) for _ in range(2)]
+    assert agent.modelled_limits() == {"cost_ns": ("<=", 3.0)} and agent.targets().shape == (10, 2)
+    assert runs[0].calls == 10 and [h.design for h in runs[0].history] == [h.design for h in runs[1].history]

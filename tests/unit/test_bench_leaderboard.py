@@ -141,6 +141,26 @@ def test_two_runs_of_other_seeds_score_as_one_run(tmp_path):
         build_leaderboard(first, agents=["ga"])
 
 
+def test_supersede_takes_a_rerun_from_the_last_folder(tmp_path):
+    """A rerun of seeds 0-2 after seeds 0-4 (e.g. of an agent after a fix) replaces those runs
+    with --supersede: nothing is counted twice or lost, and the page says what was replaced."""
+    from archgym.bench.leaderboard import _seed_text
+
+    whole, rerun = _logged_run(tmp_path, "whole", 5), _logged_run(tmp_path, "rerun", 3)
+    with pytest.raises(ConfigError, match="agent ga seed 0 ran in both .* or give --supersede"):
+        build_leaderboard([whole, rerun])
+    lb, one = build_leaderboard([whole, rerun], supersede=True), build_leaderboard(whole)
+    for task_id, board in one.tasks.items():
+        assert lb.tasks[task_id].runs == board.runs and lb.tasks[task_id].rows == board.rows
+        assert all(r["seeds"] == 5 for r in lb.tasks[task_id].rows)
+    assert f"tiny-cost: ga seeds 0-2 from {rerun}, not {whole}" in lb.replaced
+    assert len(lb.replaced) == 3 * 2  # three tasks, two agents
+    assert build_leaderboard(whole, supersede=True).replaced == []
+    md = write_leaderboard(lb, tmp_path / "lb", plots=False)["md"].read_text()
+    assert "Runs replaced by a later folder" in md and f"- tiny-mo: random seeds 0-2 from {rerun}, not {whole}" in md
+    assert _seed_text([0, 1, 2, 5, 7, 8]) == "0-2, 5, 7-8" and _seed_text([4]) == "4"
+
+
 def test_runs_of_another_task_definition_are_not_pooled(tmp_path):
     first, later = _logged_run(tmp_path, "first", 2), _logged_run(tmp_path, "later", [2])
     meta = json.loads((later / "bench.json").read_text())
