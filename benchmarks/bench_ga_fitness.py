@@ -46,7 +46,7 @@ VARIANTS = {
     "ga before": ("ga", {"ties": "first", "multi_objective": "scalarised"}),
     # the mutation options (issue 16's order-respecting step against re-drawing a gene)
     "ga uniform": ("ga", {"mutation": "uniform"}),
-    "ga scale 0.3": ("ga", {"mutation_scale": 0.3}),
+    "ga scale 0.15": ("ga", {"mutation_scale": 0.15}),  # the default before stop 25 (now 0.3)
     "aco": ("aco", {}),
     "aco before": ("aco", {"ties": "first", "multi_objective": "scalarised"}),
     "aco scalarised": ("aco", {"multi_objective": "scalarised"}),

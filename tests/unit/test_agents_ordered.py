@@ -45,7 +45,8 @@ def test_kernel_by_hand():
 
 
 def _mutated(mode: str) -> np.ndarray:
-    ga = GeneticAlgorithm(population=401, elitism=0, crossover_rate=0.0, mutation_rate=1.0, tournament_size=1, mutation=mode)
+    ga = GeneticAlgorithm(population=401, elitism=0, crossover_rate=0.0, mutation_rate=1.0, tournament_size=1, mutation=mode,
+                          mutation_scale=0.15)
     ga.setup(WIDE, np.random.default_rng(3))
     members = np.tile([50, 1], (400, 1))
     return ga._next_generation(members, np.ones(400, bool), np.zeros(400))
