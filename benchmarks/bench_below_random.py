@@ -10,6 +10,9 @@ Usage::
     .venv/bin/python benchmarks/bench_below_random.py out/bench-v4 out/bench-v4-qsym out/bench-v4-qh \\
         out/bench-v4-s5to9 out/bench-v4-qh-s5to9 --agents random,ga,bo --skip scalesim-bert-scores-latency \\
         --refs archgym/bench/suites/v4.refs.yaml
+
+A rerun of an agent after a fix (e.g. ``out/ga-s0to9``, every GA seed again) is listed last
+with ``--supersede``: its runs replace the earlier folders' runs of the same agent and seed.
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ def main() -> None:
     p.add_argument("--agents", help="comma-separated agents (default: all; random must be among them)")
     p.add_argument("--skip", default="", help="comma-separated task ids left out of the counts")
     p.add_argument("--refs", help="refs file instead of the references stored with the runs")
+    p.add_argument("--supersede", action="store_true", help="a run in several folders is taken from the last one listed")
     a = p.parse_args()
-    lb = build_leaderboard(a.dirs, refs=a.refs, agents=a.agents.split(",") if a.agents else None)
+    lb = build_leaderboard(a.dirs, refs=a.refs, agents=a.agents.split(",") if a.agents else None, supersede=a.supersede)
+    for line in lb.replaced:
+        print("replaced:", line)
     skip = {t for t in a.skip.split(",") if t}
     rows = {t: {r["agent"]: r for r in b.rows} for t, b in lb.tasks.items() if t not in skip}
     for agent in sorted({x for r in rows.values() for x in r} - {"random"}):

@@ -195,6 +195,7 @@ def build_leaderboard(
     alpha: float = 0.05,
     agents: Sequence[str] | None = None,
     supersede: bool = False,
+    seeds: Sequence[int] | None = None,
 ) -> Leaderboard:
     """Score a ``bench run`` folder, or several runs of one suite together.
 
@@ -210,6 +211,8 @@ def build_leaderboard(
         supersede: an (agent, seed) run of a task in several folders is taken from the last
             folder listed (a rerun after a fix of that agent), instead of an error; the
             leaderboard lists every replacement.
+        seeds: score only the runs of these seeds (e.g. the 5 seeds of a full run, when a later
+            folder holds 10 of one agent).
 
     Raises:
         ConfigError: a folder that is not a bench run, runs of different suites or of
@@ -262,6 +265,8 @@ def build_leaderboard(
                 frame = load(root)
                 if agents is not None:
                     frame = frame[frame["agent"].isin(list(agents))]
+                if seeds is not None:
+                    frame = frame[frame["seed"].isin([int(x) for x in seeds])]
                 parts.append((d, frame))
         parts = [(d, f) for d, f in parts if len(f)]
         if not parts:
@@ -280,8 +285,8 @@ def build_leaderboard(
                 own = np.array([seen[(str(a), int(s))] == d for a, s in zip(f["agent"], f["seed"])], dtype=bool)
                 gone = sorted({(str(a), int(s)) for a, s in zip(f["agent"][~own], f["seed"][~own])})
                 for agent in sorted({a for a, _ in gone}):
-                    seeds = [s for a, s in gone if a == agent]
-                    replaced.append(f"{task_id}: {agent} seeds {_seed_text(seeds)} from {seen[(agent, seeds[0])]}, not {d}")
+                    dropped = [s for a, s in gone if a == agent]
+                    replaced.append(f"{task_id}: {agent} seeds {_seed_text(dropped)} from {seen[(agent, dropped[0])]}, not {d}")
                 kept.append((d, f[own]))
             parts = [(d, f) for d, f in kept if len(f)]
         frame = pd.concat([f for _, f in parts], ignore_index=True) if len(parts) > 1 else parts[0][1]

@@ -84,6 +84,7 @@ def add_parser(sub: Any) -> None:
     lb.add_argument("--agents", help="comma-separated agents to score (default: every agent of the run)")
     lb.add_argument("--supersede", action="store_true", help="an agent and seed run in several folders is taken from "
                     "the last folder listed (a rerun after a fix); the page lists each replacement")
+    lb.add_argument("--seeds", help="score only these seeds: N (0..N-1), A-B or a list such as 1,4,7 (default: all)")
     lb.add_argument("--dest", help="where to write leaderboard.md/.html and plots/ (default: DIR/leaderboard)")
     lb.add_argument("--refs", help="refs file to use instead of the references stored with the run")
     lb.add_argument("--baseline-agent", default="random", help="agent the paired tests compare against")
@@ -210,9 +211,11 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_leaderboard(args: argparse.Namespace) -> int:
     from archgym.bench.leaderboard import build_leaderboard, write_leaderboard
+    from archgym.bench.run import parse_seeds, seed_list
 
     lb = build_leaderboard(args.dir, refs=args.refs, baseline_agent=args.baseline_agent, alpha=args.alpha,
-                           agents=_names(args.agents) or None, supersede=args.supersede)
+                           agents=_names(args.agents) or None, supersede=args.supersede,
+                           seeds=seed_list(parse_seeds(args.seeds)) if args.seeds else None)
     dest = Path(args.dest) if args.dest else Path(args.dir[0]) / "leaderboard"
     paths = write_leaderboard(lb, dest, command=args.command, plots=not args.no_plots)
     print(paths["md"].read_text())
