@@ -125,7 +125,7 @@ def supersede(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         rest["best"] = max(float(s["best"]) for s in kept)
         if not np.isclose(rest["best"], old["best"], rtol=1e-12, atol=0):
             rest.update(best_design=None, best_metrics=None)
-    return merge_records(new, rest)
+    return {**merge_records(new, rest), "computed": new["computed"]}  # when the record last grew, not the old search
 
 
 _REFS_HEADER = (

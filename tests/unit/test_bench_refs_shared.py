@@ -113,6 +113,8 @@ def test_a_longer_search_supersedes_the_shorter_one_and_keeps_agent_runs(tiny):
     other = compute_reference(task, "random", designs=10, seed=9, chunk=10)
     kept = supersede(other, long)
     assert kept["designs"] == 50 and [s["seed"] for s in kept["sources"]] == [0, 9]
+    # the record says when it last grew (the new search), not when the old one ran
+    assert supersede(dict(other, computed="2000-01-01T00:00:00Z"), long)["computed"] == long["computed"]
     # a record of another simulator version is dropped whole
     assert supersede(dict(old, simulator_version="0"), long) == long
 
