@@ -154,7 +154,12 @@ def test_v4_is_v3_with_the_tasks_random_search_solves_replaced():
         assert any(t.multi_objective for t in v4.tasks if t.env == env), env
     refs3, refs4 = load_suite("v3", check=False).refs(), v4.refs()
     for k in set(new) & set(old) & set(refs3):
-        assert refs4[k]["best"] == refs3[k]["best"], k
+        # v3's references carried over; v4's DRAM ones then grew to >= 100,000 designs (stop 25),
+        # which can only find better designs
+        assert refs4[k]["best"] >= refs3[k]["best"], k
+        assert refs4[k]["designs"] >= refs3[k]["designs"], k
+    provisional = sorted(k for k, r in refs4.items() if r.get("provisional"))
+    assert provisional == ["scalesim-bert-scores-latency"]  # every other reference: exhaustive or >= 100,000 designs
 
 
 def test_the_newest_suites_references_are_of_the_current_simulators():
