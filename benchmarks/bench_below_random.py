@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 
 from archgym.bench.leaderboard import build_leaderboard
+from archgym.bench.run import parse_seeds, seed_list
 
 
 def main() -> None:
@@ -29,8 +30,10 @@ def main() -> None:
     p.add_argument("--skip", default="", help="comma-separated task ids left out of the counts")
     p.add_argument("--refs", help="refs file instead of the references stored with the runs")
     p.add_argument("--supersede", action="store_true", help="a run in several folders is taken from the last one listed")
+    p.add_argument("--seeds", help="only these seeds: N, A-B or a list (default: all)")
     a = p.parse_args()
-    lb = build_leaderboard(a.dirs, refs=a.refs, agents=a.agents.split(",") if a.agents else None, supersede=a.supersede)
+    lb = build_leaderboard(a.dirs, refs=a.refs, agents=a.agents.split(",") if a.agents else None, supersede=a.supersede,
+                           seeds=seed_list(parse_seeds(a.seeds)) if a.seeds else None)
     for line in lb.replaced:
         print("replaced:", line)
     skip = {t for t in a.skip.split(",") if t}
