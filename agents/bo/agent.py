@@ -25,8 +25,9 @@ with ``constraints="worst"``, every infeasible design got the worst feasible tar
 feasible improvements are rare the GP saw a flat landscape and BO stayed at the baseline (the
 constrained QNetSched tasks of suite v4). "model" became the default by the rule written in
 benchmarks/suite_v4/agent_defaults.yaml before it ran: over 10 seeds on the five constrained v4
-tasks its median normalised regret is lower on four and equal on one (docs/bench.md). A design without metrics (the simulator found it
-infeasible or failed) gets the worst measured objective and the largest slack (at least 1).
+tasks its median normalised regret is lower on four and equal on one (docs/bench.md). A design
+without metrics (the simulator found it infeasible or failed) gets the worst measured objective
+and the largest slack (at least 1).
 """
 
 from __future__ import annotations

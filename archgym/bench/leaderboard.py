@@ -227,6 +227,9 @@ def build_leaderboard(
     dirs = [Path(bench_dir)] if isinstance(bench_dir, (str, os.PathLike)) else [Path(d) for d in bench_dir]
     if not dirs:
         raise ConfigError("no bench run folder given")
+    twice = [str(d) for i, d in enumerate(dirs) if d.resolve() in {e.resolve() for e in dirs[:i]}]
+    if twice:
+        raise ConfigError(f"folder {twice[0]} is listed twice; give each bench run folder once")
     metas = []
     for d in dirs:
         meta_path = d / "bench.json"
@@ -247,6 +250,7 @@ def build_leaderboard(
     override = read_refs(refs).get("tasks", {}) if refs else None
     boards: dict[str, TaskBoard] = {}
     replaced: list[str] = []
+    ran_seeds: set[int] = set()
     task_ids = list(dict.fromkeys(t for m in metas for t in m["tasks"]))
     for task_id in task_ids:
         parts = []
@@ -266,11 +270,12 @@ def build_leaderboard(
                 if agents is not None:
                     frame = frame[frame["agent"].isin(list(agents))]
                 if seeds is not None:
+                    ran_seeds.update(int(x) for x in frame["seed"].unique())
                     frame = frame[frame["seed"].isin([int(x) for x in seeds])]
                 parts.append((d, frame))
         parts = [(d, f) for d, f in parts if len(f)]
         if not parts:
-            logger.warning("task %s has no completed runs yet; left out", task_id)
+            logger.warning("task %s has no completed runs%s yet; left out", task_id, "" if seeds is None else " of those seeds")
             continue
         seen: dict[tuple[str, int], Path] = {}
         for d, f in parts:
@@ -294,6 +299,9 @@ def build_leaderboard(
         board = _score_task(entry, frame, ref_record)
         _rank_rows(board, baseline_agent, alpha)
         boards[task_id] = board
+    if not boards and seeds is not None and ran_seeds:
+        raise ConfigError(f"{', '.join(map(str, dirs))}: no run of seeds {_seed_text(sorted(set(seeds)))}; "
+                          f"allowed: {_seed_text(sorted(ran_seeds))}")
     if not boards:
         raise ConfigError(f"{', '.join(map(str, dirs))}: no task has completed runs yet")
     return Leaderboard(boards, _overall(boards, baseline_agent), _targets(boards, baseline_agent), baseline_agent, replaced)

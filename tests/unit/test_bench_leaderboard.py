@@ -159,6 +159,10 @@ def test_supersede_takes_a_rerun_from_the_last_folder(tmp_path):
     md = write_leaderboard(lb, tmp_path / "lb", plots=False)["md"].read_text()
     assert "Runs replaced by a later folder" in md and f"- tiny-mo: random seeds 0-2 from {rerun}, not {whole}" in md
     assert _seed_text([0, 1, 2, 5, 7, 8]) == "0-2, 5, 7-8" and _seed_text([4]) == "4"
+    with pytest.raises(ConfigError, match="is listed twice"):
+        build_leaderboard([whole, rerun, whole], supersede=True)
+    with pytest.raises(ConfigError, match=r"no run of seeds 7-9; allowed: 0-4"):
+        build_leaderboard([whole, rerun], supersede=True, seeds=[7, 8, 9])
     # seeds 0-2 of the pooled folders score as the 3-seed rerun alone
     three, alone = build_leaderboard([whole, rerun], supersede=True, seeds=[0, 1, 2]), build_leaderboard(rerun)
     for task_id, board in alone.tasks.items():
