@@ -11,6 +11,9 @@ Usage::
         out/bench-v4-s5to9 out/bench-v4-qh-s5to9 --agents random,ga,bo --skip scalesim-bert-scores-latency \\
         --refs archgym/bench/suites/v4.refs.yaml
 
+``--bootstrap 2000`` adds how firmly each count stands: per task, the share of seed resamples
+(paired, with replacement) in which the agent's median is still below random's.
+
 A rerun of an agent after a fix (e.g. ``out/ga-s0to9``, every GA seed again) is listed last
 with ``--supersede``: its runs replace the earlier folders' runs of the same agent and seed.
 """
@@ -18,6 +21,8 @@ with ``--supersede``: its runs replace the earlier folders' runs of the same age
 from __future__ import annotations
 
 import argparse
+
+import numpy as np
 
 from archgym.bench.leaderboard import build_leaderboard
 from archgym.bench.run import parse_seeds, seed_list
@@ -31,6 +36,8 @@ def main() -> None:
     p.add_argument("--refs", help="refs file instead of the references stored with the runs")
     p.add_argument("--supersede", action="store_true", help="a run in several folders is taken from the last one listed")
     p.add_argument("--seeds", help="only these seeds: N, A-B or a list (default: all)")
+    p.add_argument("--bootstrap", type=int, default=0, help="also resample the seeds this many times (seeded) and "
+                   "print per task how often the agent's median stays below random's")
     a = p.parse_args()
     lb = build_leaderboard(a.dirs, refs=a.refs, agents=a.agents.split(",") if a.agents else None, supersede=a.supersede,
                            seeds=seed_list(parse_seeds(a.seeds)) if a.seeds else None)
@@ -47,6 +54,26 @@ def main() -> None:
         print(f"{agent}: below random on {len(below)}/{len(mine)} tasks ({100 * len(below) / len(mine):.0f} %); "
               f"equal on {equal}; above on {above}; paired win/tie/loss "
               f"{wtl.count('win')}/{wtl.count('tie')}/{wtl.count('loss')}")
+    if a.bootstrap:
+        # how firmly each count stands: resample the seeds (paired, with replacement) and count how
+        # often the agent's median is still below random's; the sum over tasks is the expected count
+        rng = np.random.default_rng(0)
+        for agent in sorted({x for r in rows.values() for x in r} - {"random"}):
+            probs = {}
+            for t in rows:
+                runs = lb.tasks[t].runs
+                mine = {r["seed"]: r["regret@100"] for r in runs if r["agent"] == agent}
+                base = {r["seed"]: r["regret@100"] for r in runs if r["agent"] == "random"}
+                seeds = sorted(set(mine) & set(base))
+                if not seeds:
+                    continue
+                x, y = np.array([mine[s] for s in seeds]), np.array([base[s] for s in seeds])
+                idx = rng.integers(0, len(seeds), size=(a.bootstrap, len(seeds)))
+                probs[t] = float(np.mean(np.median(x[idx], axis=1) < np.median(y[idx], axis=1)))
+            firm = sum(p >= 0.9 for p in probs.values())
+            print(f"{agent}: expected count over {a.bootstrap} seed resamples {sum(probs.values()):.1f}/{len(probs)}; "
+                  f"below in >= 90 % of resamples on {firm}; per task: "
+                  + ", ".join(f"{t} {p:.2f}" for t, p in probs.items()))
     for t, r in rows.items():
         if t.startswith("dram-"):
             print(f"  {t:24} " + "  ".join(f"{x} {r[x]['regret']:.4g} ({r[x]['seeds']} seeds)" for x in sorted(r)))
