@@ -66,11 +66,16 @@ def regret(task, base, ref: Reference, agent_name: str, params: dict, seed: int)
     return float(run_metrics(curve, ref, task.budget, task.multi_objective)["regret@100"])
 
 
+def scored_task(suite, tid: str):
+    """``(task, baseline point, reference)`` of task ``tid``, scored against the suite's stored reference."""
+    task = suite.task(tid)
+    base = baseline_point(task, task.make_env())
+    return task, base, Reference(best=float(suite.refs()[tid]["best"]), baseline=float(base["value"]))
+
+
 def _one(job: tuple) -> float:
     suite_name, tid, agent_name, params, seed = job
-    task = load_suite(suite_name, check=False).task(tid)
-    base = baseline_point(task, task.make_env())
-    ref = Reference(best=float(load_suite(suite_name, check=False).refs()[tid]["best"]), baseline=float(base["value"]))
+    task, base, ref = scored_task(load_suite(suite_name, check=False), tid)
     return regret(task, base, ref, agent_name, params, seed)
 
 
@@ -125,7 +130,6 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1, help="processes for --grid")
     args = p.parse_args()
     suite = load_suite(args.suite, check=False)
-    refs = suite.refs()
     seeds = seed_list(parse_seeds(args.seeds))
     skip = set(filter(None, args.skip.split(",")))
     task_ids = [t.id for t in suite.tasks if t.id not in skip] if args.tasks == "all" else args.tasks.split(",")
@@ -134,9 +138,7 @@ def main() -> None:
         return
     out = {}
     for tid in task_ids:
-        task = suite.task(tid)
-        base = baseline_point(task, task.make_env())
-        ref = Reference(best=float(refs[tid]["best"]), baseline=float(base["value"]))
+        task, base, ref = scored_task(suite, tid)
         scores: dict[str, list[float]] = {}
         for v in args.variants.split(","):
             name, params = VARIANTS[v]
