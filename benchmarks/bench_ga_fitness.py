@@ -114,8 +114,11 @@ def grid(args, task_ids: list[str], seeds: list[int]) -> None:
               f"mean of medians {mean:.4f}; loses or ties on: {', '.join(t for t in task_ids if t not in wins) or '-'}")
     every = [r for r in rows if r[2] == len(dram)]
     pool_ = every or rows
-    key = (lambda r: (-r[1], r[3], r[0] != "G0")) if every else (lambda r: (-r[2], -r[1], r[3], r[0] != "G0"))
-    print("chosen by the rule:", sorted(pool_, key=key)[0][0], f"({'wins' if every else 'no candidate wins'} every DRAM task of {len(dram)})")
+    first = rows[0][0]  # the first candidate listed is "no change"
+    key = (lambda r: (-r[1], r[3], r[0] != first)) if every else (lambda r: (-r[2], -r[1], r[3], r[0] != first))
+    chosen = sorted(pool_, key=key)[0]
+    print("chosen by the rule:", chosen[0], f"({'wins' if every else 'no candidate wins'} every DRAM task of {len(dram)}); "
+          f"tasks won: {chosen[1]}, against {rows[0][1]} for {first}")
     print(json.dumps({"seeds": seeds, "medians": med}))
 
 
