@@ -23,11 +23,12 @@ better). Only ranks are used, so the agents are insensitive to the reward's scal
   ``"first"`` ranks the first listed first (the behaviour before, which on a plateau of equal
   rewards lets the elite and the earliest children win every tournament, so the population
   collapses onto their genes).
-* ``constraints="feasible_first"`` (default, Deb's rule) ranks every feasible member before
-  every infeasible one; ``"penalty"`` ranks members that have metrics by the objective's
-  penalised reward alone (:class:`~archgym.objective.Constrained` lowers an infeasible
-  design's reward by ``penalty × relative violation``), so a design just over a limit can
-  still be a parent when the optimum lies on the limit.
+* ``constraints="feasible_first"`` (Deb's rule; the ant colony's default) ranks every feasible
+  member before every infeasible one; ``"penalty"`` (the GA's default since stop 26) ranks
+  members that have metrics by the objective's penalised reward alone
+  (:class:`~archgym.objective.Constrained` lowers an infeasible design's reward by
+  ``penalty × relative violation``), so a design just over a limit can still be a parent when
+  the optimum lies on the limit.
 
 Ordered parameters (integer, power of two, ordinal, gridded real) have a notion of distance
 that categorical ones lack. :class:`OrderedMoves` places each ordered parameter's values on the
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
+from dataclasses import replace
 
 import numpy as np
 
@@ -48,7 +50,9 @@ from archgym.envs.evaluator import EvalRecord
 from archgym.pareto import hypervolume, pareto_front
 from archgym.space import Design, ParameterSpace
 
-__all__ = ["FITNESS_HYPERPARAMETERS", "GenerationalAgent", "OrderedMoves", "pareto_fitness", "rank_order"]
+__all__ = [
+    "FITNESS_HYPERPARAMETERS", "GenerationalAgent", "OrderedMoves", "fitness_hyperparameters", "pareto_fitness", "rank_order",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +78,8 @@ def rank_order(feasible: np.ndarray, reward: np.ndarray, rng: np.random.Generato
     return np.lexsort((tie, -r, ~feasible.astype(bool)))
 
 
-#: the two fitness options shared by the GA and the ant colony (see the module docstring)
+#: the three fitness options shared by the GA and the ant colony (see the module docstring);
+#: an agent may change their defaults with :func:`fitness_hyperparameters`
 FITNESS_HYPERPARAMETERS = (
     HyperParameter(
         "multi_objective", str, "pareto",
@@ -91,6 +96,15 @@ FITNESS_HYPERPARAMETERS = (
         choices=("feasible_first", "penalty"),
     ),
 )
+
+
+def fitness_hyperparameters(**defaults: str) -> tuple[HyperParameter, ...]:
+    """:data:`FITNESS_HYPERPARAMETERS` with the given options' defaults changed (e.g. ``constraints="penalty"``)."""
+    known = {h.name: h for h in FITNESS_HYPERPARAMETERS}
+    for name, value in defaults.items():
+        if name not in known or value not in (known[name].choices or ()):
+            raise ValueError(f"fitness option {name}={value!r}: allowed {[(h.name, h.choices) for h in FITNESS_HYPERPARAMETERS]}")
+    return tuple(replace(h, default=defaults[h.name]) if h.name in defaults else h for h in FITNESS_HYPERPARAMETERS)
 
 
 def pareto_fitness(vectors: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:

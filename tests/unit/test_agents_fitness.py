@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from archgym.agents import AntColony, GeneticAlgorithm
-from archgym.agents.generational import pareto_fitness, rank_order
+from archgym.agents.generational import FITNESS_HYPERPARAMETERS, fitness_hyperparameters, pareto_fitness, rank_order
 from archgym.envs import EvalRecord
 from archgym.objective import Score
 from archgym.space import Integer, ParameterSpace
@@ -68,7 +68,7 @@ def test_multi_objective_members_are_ranked_by_pareto_fitness_not_the_weighted_s
 def test_constraint_options_feasible_first_or_penalised_reward(cls):
     # x=1 is just over a limit (penalised reward -0.95) and beats the feasible plateau (-1.0).
     rows = [(0, -1.0, True, None), (1, -0.95, False, None), (2, -5.0, False, None)]
-    agent = cls()
+    agent = cls(constraints="feasible_first")
     keys = _told(agent, rows, 1)
     feasible, reward = agent._fitness(keys)
     assert feasible.tolist() == [True, False, False]
@@ -121,3 +121,12 @@ def test_pareto_fitness_ranks_points_outside_the_reference_box_last_by_shortfall
     f = pareto_fitness(PTS, np.array([0.0, 2.0]))
     assert min(f[[0, 1, 4]]) > max(f[[2, 3]])
     assert f[2] < f[3]  # equal shortfall: the first listed ranks lower (lexsort on index)
+
+
+def test_constraint_defaults_ga_penalty_colony_feasible_first():
+    # the GA's default since stop 26 (benchmarks/suite_v4/ga_round2.yaml); the colony keeps Deb's rule
+    assert GeneticAlgorithm().params["constraints"] == "penalty"
+    assert AntColony().params["constraints"] == "feasible_first"
+    assert [h.name for h in fitness_hyperparameters()] == [h.name for h in FITNESS_HYPERPARAMETERS]
+    with pytest.raises(ValueError, match="constraints='lenient'"):
+        fitness_hyperparameters(constraints="lenient")
