@@ -7,8 +7,9 @@ Prints per variant the median normalised regret at 100 % of the budget and the p
 against random search of the same seeds (Wilcoxon, as the leaderboard). The variants are the
 fitness options of :mod:`archgym.agents.generational`: ``multi_objective`` (``pareto`` |
 ``scalarised``), ``ties`` (``random`` | ``first``) and ``constraints`` (``feasible_first`` |
-``penalty``); "before" is the behaviour before these options (``ties=first``,
-``multi_objective=scalarised``).
+``penalty``), each changed from the current defaults; "before" is the ranking before these
+options (``ties=first``, ``multi_objective=scalarised``); "ga stop 24" and "ga stop 25" are the
+GA's whole defaults of those stops.
 
 ``--grid FILE`` instead evaluates the ``ga_candidates`` of a rule file
 (``benchmarks/suite_v4/agent_defaults.yaml``) against random search and applies its rule: per
@@ -42,11 +43,12 @@ VARIANTS = {
     "random": ("random", {}),
     "ga": ("ga", {}),
     "ga scalarised": ("ga", {"multi_objective": "scalarised"}),
-    "ga penalty": ("ga", {"constraints": "penalty"}),
+    "ga feasible_first": ("ga", {"constraints": "feasible_first"}),  # the default before stop 26 (now penalty)
     "ga before": ("ga", {"ties": "first", "multi_objective": "scalarised"}),
     # the mutation options (issue 16's order-respecting step against re-drawing a gene)
     "ga uniform": ("ga", {"mutation": "uniform"}),
-    "ga scale 0.15": ("ga", {"mutation_scale": 0.15}),  # the default before stop 25 (now 0.3)
+    "ga stop 25": ("ga", {"mutation_rate": 0.1, "constraints": "feasible_first"}),  # the defaults of stop 25
+    "ga stop 24": ("ga", {"mutation_rate": 0.1, "constraints": "feasible_first", "mutation_scale": 0.15}),
     "aco": ("aco", {}),
     "aco before": ("aco", {"ties": "first", "multi_objective": "scalarised"}),
     "aco scalarised": ("aco", {"multi_objective": "scalarised"}),
