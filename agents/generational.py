@@ -47,6 +47,7 @@ import numpy as np
 
 from archgym.agents.base import Agent, HyperParameter, unwrap_design_env
 from archgym.envs.evaluator import EvalRecord
+from archgym.errors import InvalidDesignError
 from archgym.pareto import hypervolume, pareto_front
 from archgym.space import Design, ParameterSpace
 
@@ -410,10 +411,26 @@ class GenerationalAgent(Agent):
 
     #: the objective's hypervolume reference point in vector space (set by ``search``)
     _objective_ref: np.ndarray | None = None
+    #: the simulator's default (baseline) design, set by ``search``; ``None`` under ask/tell alone
+    _baseline_design: Design | None = None
+
+    def baseline_member(self) -> np.ndarray | None:
+        """The baseline design's index vector, or ``None`` when it is unknown or outside the space."""
+        if self._baseline_design is None or self.space is None:
+            return None
+        try:
+            return self.space.encode(self._baseline_design)
+        except InvalidDesignError as exc:
+            logger.warning("%s: the baseline design is outside the search space (%s); starting from random members",
+                           self.name, exc)
+            return None
 
     def search(self, env, budget, seed=0, callback=None):  # noqa: D102 - documented on Agent
-        ref = getattr(unwrap_design_env(env).objective, "ref_vector", None)
+        base = unwrap_design_env(env)
+        ref = getattr(base.objective, "ref_vector", None)
         self._objective_ref = ref() if callable(ref) else None
+        sim = getattr(base, "simulator", None)
+        self._baseline_design = sim.default_design() if sim is not None else None
         return super().search(env, budget, seed, callback)
 
     def _observe(self, records: list[EvalRecord]) -> None:

@@ -56,6 +56,9 @@ class GeneticAlgorithm(GenerationalAgent):
             benchmarks/suite_v4/ga_round2.yaml on held-out seeds; 0.1 before).
         elitism: best members copied unchanged into the next generation.
         mutation: ``"ordered"`` (neighbouring values of ordered genes) or ``"uniform"``.
+        start: ``"random"`` (default) or ``"baseline"``: the first generation holds the
+            simulator's default design (known when the GA runs through ``search``) and
+            ``population - 1`` random members.
         mutation_scale: ordered step's standard deviation, as a fraction of the range (0.3,
             chosen by the rule in benchmarks/suite_v4/agent_defaults.yaml over the v4 tasks on
             held-out seeds; 0.15 before).
@@ -77,10 +80,16 @@ class GeneticAlgorithm(GenerationalAgent):
             "mutation_scale", float, 0.3, "ordered step's standard deviation as a fraction of the range", low=1e-6, high=10.0
         ),
         *fitness_hyperparameters(constraints="penalty"),
+        HyperParameter(
+            "start", str, "random",
+            "first generation: random members, or the problem's baseline design and population - 1 random members",
+            choices=("random", "baseline"),
+        ),
     )
 
     def _start(self) -> None:
         self._age = 0
+        self._baseline_pending = self.params["start"] == "baseline"
         if self.params["mutation"] == "ordered":
             assert self.space is not None
             self._moves = OrderedMoves(self.space)
@@ -94,7 +103,13 @@ class GeneticAlgorithm(GenerationalAgent):
 
     def _first_generation(self) -> np.ndarray:
         self._age = 0
-        return self.random_members(self._generation_size())
+        gen = self.random_members(self._generation_size())
+        if self._baseline_pending:  # start="baseline": once, in the run's first generation
+            self._baseline_pending = False
+            base = self.baseline_member()
+            if base is not None:
+                gen[0] = base
+        return gen
 
     def _next_generation(self, members: np.ndarray, feasible: np.ndarray, reward: np.ndarray) -> np.ndarray:
         p = self.params

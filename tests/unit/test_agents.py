@@ -227,3 +227,25 @@ def test_population_agents_beat_random_on_a_bowl(name):
         return np.median([make_agent(agent).search(_bowl_env(), 150, seed=s).best_reward for s in range(5)])
 
     assert median_best(name) > median_best("random")
+
+
+def test_ga_start_from_baseline_spends_one_call_on_the_default_design():
+    env = _bowl_env()
+    base = env.simulator.default_design()
+    first = make_agent("ga", start="baseline", population=6).search(env, 18, seed=3).history
+    plain = make_agent("ga", population=6).search(_bowl_env(), 18, seed=3).history
+    assert first[0].design == base and plain[0].design != base
+    # the other members of the first generation are the ones a random start draws
+    assert [h.design for h in first[1:6]] == [h.design for h in plain[1:6]]
+    again = make_agent("ga", start="baseline", population=6).search(_bowl_env(), 18, seed=3).history
+    assert [h.design for h in again] == [h.design for h in first]
+
+
+def test_ga_start_baseline_falls_back_to_random_without_a_usable_baseline(caplog):
+    env = _bowl_env()
+    space = env.simulator.design_space
+    ga = make_agent("ga", start="baseline", population=4)
+    ga.setup(space, np.random.default_rng(0))  # ask/tell alone: no simulator, no baseline
+    assert len(ga.ask(ga.batch_size())) == 4
+    ga._baseline_design = {"k0": 99, "k1": 0, "k2": 0, "k3": 0}  # outside Integer(0, 9)
+    assert ga.baseline_member() is None and "outside the search space" in caplog.text
