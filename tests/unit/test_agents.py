@@ -233,7 +233,8 @@ def test_ga_start_from_baseline_spends_one_call_on_the_default_design():
     env = _bowl_env()
     base = env.simulator.default_design()
     first = make_agent("ga", start="baseline", population=6).search(env, 18, seed=3).history
-    plain = make_agent("ga", population=6).search(_bowl_env(), 18, seed=3).history
+    plain = make_agent("ga", start="random", population=6).search(_bowl_env(), 18, seed=3).history
+    assert make_agent("ga").params["start"] == "baseline"  # the default since stop 26
     assert first[0].design == base and plain[0].design != base
     # the other members of the first generation are the ones a random start draws
     assert [h.design for h in first[1:6]] == [h.design for h in plain[1:6]]
