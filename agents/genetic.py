@@ -9,6 +9,11 @@ BO agent's coordinates (log2 for a wide integer range such as 1–128) — while
 is re-drawn uniformly among its other values. ``mutation="uniform"`` re-draws every gene
 uniformly (the behaviour before ordered mutation, treating 1–128 as 128 unrelated labels).
 
+The first generation is ``population`` members: the problem's baseline design (the simulator's
+default; ``start="baseline"``, the default) and random members, or random members alone
+(``start="random"``). Every constrained bench task sets its limits at the baseline's values, so
+the baseline is a feasible member on the limits, where better designs lie.
+
 One generation:
 
 1. the ``elitism`` best members are copied unchanged (their fitness is known: no call);
@@ -56,14 +61,14 @@ class GeneticAlgorithm(GenerationalAgent):
             benchmarks/suite_v4/ga_round2.yaml on held-out seeds; 0.1 before).
         elitism: best members copied unchanged into the next generation.
         mutation: ``"ordered"`` (neighbouring values of ordered genes) or ``"uniform"``.
+        mutation_scale: ordered step's standard deviation, as a fraction of the range (0.3,
+            chosen by the rule in benchmarks/suite_v4/agent_defaults.yaml over the v4 tasks on
+            held-out seeds; 0.15 before).
         start: ``"baseline"`` (default since stop 26, by the rule in
             benchmarks/suite_v4/ga_round3.yaml): the first generation holds the simulator's
             default design (known when the GA runs through ``search``; otherwise the start is
             random) and ``population - 1`` random members; ``"random"``: ``population`` random
             members (the behaviour before).
-        mutation_scale: ordered step's standard deviation, as a fraction of the range (0.3,
-            chosen by the rule in benchmarks/suite_v4/agent_defaults.yaml over the v4 tasks on
-            held-out seeds; 0.15 before).
     """
 
     name = "ga"
