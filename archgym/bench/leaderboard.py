@@ -98,6 +98,8 @@ class Leaderboard:
     baseline_agent: str
     #: with ``supersede``: one line per task and agent whose runs a later folder replaced
     replaced: list[str] = field(default_factory=list)
+    #: agent -> hyper-parameters (JSON text, as logged) -> the ``(task, seed)`` runs scored with them
+    agent_params: dict[str, dict[str, list[tuple[str, int]]]] = field(default_factory=dict)
 
 
 def _curves(entry: dict[str, Any], frame: Any, multi: bool) -> dict[tuple[str, int], np.ndarray]:
@@ -250,6 +252,7 @@ def build_leaderboard(
     override = read_refs(refs).get("tasks", {}) if refs else None
     boards: dict[str, TaskBoard] = {}
     replaced: list[str] = []
+    used: dict[str, dict[str, list[tuple[str, int]]]] = {}
     ran_seeds: set[int] = set()
     task_ids = list(dict.fromkeys(t for m in metas for t in m["tasks"]))
     for task_id in task_ids:
@@ -295,6 +298,9 @@ def build_leaderboard(
                 kept.append((d, f[own]))
             parts = [(d, f) for d, f in kept if len(f)]
         frame = pd.concat([f for _, f in parts], ignore_index=True) if len(parts) > 1 else parts[0][1]
+        if "agent_params" in frame.columns:
+            for a, p, s in frame[["agent", "agent_params", "seed"]].drop_duplicates().itertuples(index=False):
+                used.setdefault(str(a), {}).setdefault(str(p), []).append((task_id, int(s)))
         ref_record = override.get(task_id) if override is not None else entry.get("reference")
         board = _score_task(entry, frame, ref_record)
         _rank_rows(board, baseline_agent, alpha)
@@ -304,7 +310,31 @@ def build_leaderboard(
                           f"allowed: {_seed_text(sorted(ran_seeds))}")
     if not boards:
         raise ConfigError(f"{', '.join(map(str, dirs))}: no task has completed runs yet")
-    return Leaderboard(boards, _overall(boards, baseline_agent), _targets(boards, baseline_agent), baseline_agent, replaced)
+    return Leaderboard(boards, _overall(boards, baseline_agent), _targets(boards, baseline_agent), baseline_agent, replaced,
+                       used)
+
+
+def _params_table(lb: Leaderboard) -> tuple[list[str], list[list[str]]]:
+    """Per agent, each set of hyper-parameters its scored runs used (the most used first, the
+    others as their differences from it) and where."""
+    rows = []
+    n_tasks = len(lb.tasks)
+    for agent in sorted(lb.agent_params):
+        sets = sorted(lb.agent_params[agent].items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        first = json.loads(sets[0][0])
+        for i, (text, runs) in enumerate(sets):
+            p = json.loads(text)
+            if i == 0:
+                shown = ", ".join(f"{k}={p[k]}" for k in sorted(p)) or "(none)"
+            else:
+                diff = sorted(k for k in set(p) | set(first) if p.get(k) != first.get(k))
+                shown = "as above but " + ", ".join(f"{k}={p.get(k, '(unset)')}" for k in diff)
+            tasks = sorted({t for t, _ in runs})
+            missing = sorted(set(lb.tasks) - set(tasks))
+            where = (f"all {n_tasks} tasks" if not missing else f"all but {', '.join(missing)}"
+                     if len(tasks) > n_tasks / 2 else ", ".join(tasks))
+            rows.append([agent if i == 0 else "", shown, f"{len(runs)} ({where})"])
+    return ["agent", "hyper-parameters", "runs (tasks)"], rows
 
 
 def _seed_text(seeds: Sequence[int]) -> str:
@@ -445,6 +475,8 @@ def write_leaderboard(lb: Leaderboard, dest: str | os.PathLike[str], command: st
     md += ["Normalised regret: 0 = the task's reference best, 1 = no better than the baseline design "
            "(see docs/bench.md). Lower is better; mean rank 1 = best.", "", "## Overall", "", _md_table(*_overall_table(lb)), "",
            "## Targets", "", _md_table(*_targets_table(lb)), ""]
+    if lb.agent_params:
+        md += ["## Hyper-parameters of the scored runs", "", _md_table(*_params_table(lb)), ""]
     hd = ["<!doctype html><meta charset='utf-8'><title>ArchGym-Bench leaderboard</title>",
           "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
           "td,th{border:1px solid #ccc;padding:.2em .5em}</style><h1>ArchGym-Bench leaderboard</h1>"]
@@ -455,6 +487,8 @@ def write_leaderboard(lb: Leaderboard, dest: str | os.PathLike[str], command: st
                   + "".join(f"<li>{html.escape(line)}</li>" for line in lb.replaced) + "</ul>")
     for title, (head, rows) in (("Overall", _overall_table(lb)), ("Targets", _targets_table(lb))):
         hd.append(f"<h2>{title}</h2>" + _html_table(head, rows))
+    if lb.agent_params:
+        hd.append("<h2>Hyper-parameters of the scored runs</h2>" + _html_table(*_params_table(lb)))
     md += ["## Tasks", ""]
     for task_id, b in lb.tasks.items():
         t = b.task

@@ -38,8 +38,9 @@ def test_paired_outcome():
     assert paired_outcome(a[:5], b[:5]) == ("tie", pytest.approx(1 / 16))
 
 
-def _logged_run(tmp_path, name: str, seeds) -> object:
-    """A bench folder with random and ga on the tiny suite at ``seeds``, logged as `bench run` does."""
+def _logged_run(tmp_path, name: str, seeds, ga_params: dict | None = None) -> object:
+    """A bench folder with random and ga (``ga_params`` changed from its defaults) on the tiny suite
+    at ``seeds``, logged as `bench run` does."""
     from archgym.agents import make_agent
     from archgym.bench.refs import compute_reference, write_reference
     from archgym.bench.run import seed_list
@@ -62,10 +63,11 @@ def _logged_run(tmp_path, name: str, seeds) -> object:
         for agent in ("random", "ga"):
             for seed in seed_list(seeds):
                 env = t.make_env()
+                searcher = make_agent(agent, **((ga_params or {}) if agent == "ga" else {}))
                 writer = DatasetWriter(out / "tasks" / t.id / "dataset", env.simulator, trial_id=f"{agent}-{seed}",
-                                       agent=agent, seed=seed, env_id=t.env)
+                                       agent=agent, agent_params=searcher.params, seed=seed, env_id=t.env)
                 env = t.make_env(dataset=writer)
-                make_agent(agent).search(env, t.budget, seed=seed)
+                searcher.search(env, t.budget, seed=seed)
                 env.close()
     return out
 
@@ -201,3 +203,17 @@ def test_bad_seeds_name_the_allowed_forms(text):
 
     with pytest.raises(ConfigError, match=r"seeds"):
         parse_seeds(text)
+
+
+def test_page_lists_the_hyper_parameters_of_the_scored_runs(tmp_path):
+    """A rerun with changed defaults shows as a second set of GA hyper-parameters, by its differences."""
+    whole = _logged_run(tmp_path, "whole", 3, ga_params={"mutation_rate": 0.1})
+    rerun = _logged_run(tmp_path, "rerun", [0])
+    lb = build_leaderboard([whole, rerun], supersede=True)
+    ga = lb.agent_params["ga"]
+    assert sorted(len(runs) for runs in ga.values()) == [3, 6]  # seed 0 of 3 tasks from the rerun, seeds 1-2 from the first
+    md = write_leaderboard(lb, tmp_path / "lb", plots=False)["md"].read_text()
+    assert "## Hyper-parameters of the scored runs" in md
+    assert "| ga | constraints=penalty, crossover_rate=0.9," in md and "mutation_rate=0.1," in md
+    assert "|  | as above but mutation_rate=0.3 | 3 (all 3 tasks) |" in md
+    assert "| random | feasible_only=False | 9 (all 3 tasks) |" in md
