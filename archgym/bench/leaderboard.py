@@ -331,7 +331,7 @@ def _params_table(lb: Leaderboard) -> tuple[list[str], list[list[str]]]:
                 shown = "as above but " + ", ".join(f"{k}={p.get(k, '(unset)')}" for k in diff)
             tasks = sorted({t for t, _ in runs})
             missing = sorted(set(lb.tasks) - set(tasks))
-            where = (f"all {n_tasks} tasks" if not missing else f"all but {', '.join(missing)}"
+            where = (f"all {n_tasks} task{'s' if n_tasks != 1 else ''}" if not missing else f"all but {', '.join(missing)}"
                      if len(tasks) > n_tasks / 2 else ", ".join(tasks))
             rows.append([agent if i == 0 else "", shown, f"{len(runs)} ({where})"])
     return ["agent", "hyper-parameters", "runs (tasks)"], rows

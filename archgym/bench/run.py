@@ -17,7 +17,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,11 +91,14 @@ def _seeds_json(seeds: int | Sequence[int]) -> int | list[int]:
     return len(got) if got == list(range(len(got))) else got
 
 
-def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: int | Sequence[int]) -> dict[str, Any]:
-    """The sweep file (as a dict) that runs ``agents`` × ``seeds`` on ``task``.
+def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: int | Sequence[int],
+                 agent_params: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The sweep file (as a dict) that runs ``agents`` × ``seeds`` on ``task``, each agent with its
+    default hyper-parameters except those in ``agent_params[agent]`` (constants).
 
     Concurrency is not part of it (it is passed to the run), so a run resumes with any.
     """
+    agent_params = agent_params or {}
     cfg: dict[str, Any] = {
         "name": f"bench-v{suite_version}-{task.id}",
         "description": task.note,
@@ -103,12 +106,13 @@ def sweep_config(task: Task, suite_version: int, agents: Sequence[str], seeds: i
         "seeds": _seeds_json(seeds),
         "envs": [{"id": task.env, "workloads": [task.workload], "objective": dict(task.objective),
                   "simulator_kwargs": dict(task.simulator_kwargs)}],
-        "agents": {a: {} for a in agents},
+        "agents": {a: dict(agent_params.get(a, {})) for a in agents},
     }
     return cfg
 
 
-def bench_config(suite: Suite, tasks: Sequence[Task], agents: Sequence[str], seeds: int | Sequence[int]) -> dict[str, Any]:
+def bench_config(suite: Suite, tasks: Sequence[Task], agents: Sequence[str], seeds: int | Sequence[int],
+                 agent_params: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """``bench.json``'s content: the run's definition plus each task's baseline and reference."""
     from archgym.bench.refs import baseline_point
 
@@ -128,6 +132,7 @@ def bench_config(suite: Suite, tasks: Sequence[Task], agents: Sequence[str], see
         "suite_version": suite.version,
         "suite": str(suite.path) if suite.path else None,
         "agents": list(agents),
+        "agent_params": {a: dict(p) for a, p in (agent_params or {}).items() if p},
         "seeds": _seeds_json(seeds),
         "tasks": entries,
     }
@@ -156,7 +161,8 @@ def _start_ray_retrying(address: str | None, num_cpus: int) -> bool:
     return False
 
 
-def _check_agents(agents: Sequence[str]) -> None:
+def _check_agents(agents: Sequence[str], agent_params: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """Check the agents and their changed hyper-parameters; returns the latter, typed (``"0.1"`` -> 0.1)."""
     from archgym.agents import agent_class
 
     if not agents:
@@ -165,6 +171,35 @@ def _check_agents(agents: Sequence[str]) -> None:
         agent_class(a)  # raises ConfigError listing the agents
     if len(set(agents)) != len(agents):
         raise ConfigError(f"agents must be distinct, got {list(agents)}")
+    typed: dict[str, dict[str, Any]] = {}
+    for a, params in (agent_params or {}).items():
+        if a not in agents:
+            raise ConfigError(f"--agent-param for agent {a!r}, which is not in --agents; allowed: {', '.join(agents)}")
+        cls = agent_class(a)
+        known = {h.name: h for h in cls.hyperparameters}
+        for k in params:
+            if k not in known:
+                cls(**{k: params[k]})  # raises ConfigError naming the allowed hyper-parameters
+        typed[a] = {k: known[k].coerce(v, a) for k, v in params.items()}
+    return {a: p for a, p in typed.items() if p}
+
+
+def parse_agent_params(items: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``["ga.mutation_rate=0.1", ...]`` -> ``{"ga": {"mutation_rate": "0.1"}}``.
+
+    Raises:
+        ConfigError: an item that is not ``AGENT.KEY=VALUE``, or a key given twice.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        lhs, sep, value = item.partition("=")
+        agent, dot, key = lhs.strip().partition(".")
+        if not sep or not dot or not agent or not key:
+            raise ConfigError(f"malformed --agent-param {item!r}: expected AGENT.KEY=VALUE, e.g. ga.mutation_rate=0.1")
+        if key in out.get(agent, {}):
+            raise ConfigError(f"--agent-param {agent}.{key} given twice ({out[agent][key]!r} and {value.strip()!r}); give each once")
+        out.setdefault(agent, {})[key] = value.strip()
+    return out
 
 
 def run_bench(
@@ -178,6 +213,7 @@ def run_bench(
     address: str | None = None,
     max_concurrent: int | None = None,
     progress: bool = True,
+    agent_params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> BenchRun:
     """Run (or resume) a benchmark.
 
@@ -192,15 +228,18 @@ def run_bench(
         address: join this Ray cluster instead of starting a local Ray.
         max_concurrent: trials at once (default: the CPUs).
         progress: progress bars.
+        agent_params: per agent, hyper-parameters that differ from its defaults (e.g.
+            ``{"ga": {"mutation_rate": 0.1}}``, a variant to compare with a default run);
+            stored in ``bench.json``, and every run's hyper-parameters are logged with its rows.
 
     Raises:
-        ConfigError: unknown agents or tasks, or ``out`` holds a different run.
+        ConfigError: unknown agents, hyper-parameters or tasks, or ``out`` holds a different run.
     """
     from archgym.sweep import run_sweep
 
     t0 = time.perf_counter()
     suite = suite if isinstance(suite, Suite) else load_suite(suite, check=False)
-    _check_agents(agents)
+    agent_params = _check_agents(agents, agent_params)
     seeds = _seeds_json(seeds)
     chosen = [suite.task(t) for t in tasks] if tasks else list(suite.tasks)
     for t in chosen:  # only the tasks to run are built (a SCALE-Sim baseline takes a while)
@@ -212,15 +251,17 @@ def run_bench(
             raise ConfigError(f"{out} already holds a benchmark run; use --resume to finish it or choose a new --out")
         meta = json.loads(meta_path.read_text())
         same = (meta["suite_version"] == suite.version and meta["agents"] == list(agents)
-                and seed_list(meta["seeds"]) == seed_list(seeds) and list(meta["tasks"]) == [t.id for t in chosen])
+                and seed_list(meta["seeds"]) == seed_list(seeds) and list(meta["tasks"]) == [t.id for t in chosen]
+                and meta.get("agent_params", {}) == json.loads(json.dumps(agent_params)))
         if not same:
             raise ConfigError(f"{out} holds a run of suite v{meta['suite_version']} with agents {meta['agents']}, "
-                              f"seeds {meta['seeds']}, tasks {list(meta['tasks'])}; resume needs the same")
+                              f"agent params {meta.get('agent_params', {})}, seeds {meta['seeds']}, "
+                              f"tasks {list(meta['tasks'])}; resume needs the same")
     else:
         if out.exists() and any(out.iterdir()):
             raise ConfigError(f"{out} is not empty; a benchmark needs a new or empty folder")
         out.mkdir(parents=True, exist_ok=True)
-        meta = bench_config(suite, chosen, agents, seeds)
+        meta = bench_config(suite, chosen, agents, seeds, agent_params)
         tmp = meta_path.with_name("bench.json.tmp")
         tmp.write_text(json.dumps(meta, indent=1, default=str) + "\n")
         os.replace(tmp, meta_path)
@@ -228,7 +269,7 @@ def run_bench(
     started = _start_ray_retrying(address, max_concurrent or os.cpu_count() or 1)
     try:
         for t in chosen:
-            cfg = sweep_config(t, suite.version, agents, seeds)
+            cfg = sweep_config(t, suite.version, agents, seeds, agent_params)
             folder = out / "tasks" / t.id
             res = run_sweep(cfg, folder, resume=(folder / "sweep.json").is_file(), max_concurrent=max_concurrent, progress=progress)
             result.tasks[t.id] = {"total": res.total, "complete": len(res.records), "ran": res.ran, "failed": res.failed}

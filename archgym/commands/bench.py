@@ -66,6 +66,8 @@ def add_parser(sub: Any) -> None:
     )
     b.add_argument("--suite", default=None, help="suite name (v1 ... v4; default: the newest) or YAML file")
     b.add_argument("--agents", required=True, help="comma-separated agent names (default hyper-parameters)")
+    b.add_argument("--agent-param", "-p", action="extend", nargs="+", default=[], metavar="AGENT.KEY=VALUE",
+                   help="a hyper-parameter that differs from the agent's default, e.g. ga.mutation_rate=0.1")
     b.add_argument("--seeds", default="5", help="seeds per agent and task: N (0..N-1), A-B (A..B) or a list 1,4,7")
     b.add_argument("--out", "-o", required=True, help="benchmark folder (new, or the run's own with --resume)")
     b.add_argument("--tasks", help="comma-separated task ids (default: all)")
@@ -197,10 +199,11 @@ def _names(text: str | None) -> list[str]:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from archgym.bench.run import parse_seeds, run_bench
+    from archgym.bench.run import parse_agent_params, parse_seeds, run_bench
 
     res = run_bench(args.suite, _names(args.agents), parse_seeds(args.seeds), args.out, tasks=_names(args.tasks) or None,
-                    resume=args.resume, address=args.address, max_concurrent=args.max_concurrent, progress=not args.no_progress)
+                    resume=args.resume, address=args.address, max_concurrent=args.max_concurrent, progress=not args.no_progress,
+                    agent_params=parse_agent_params(args.agent_param))
     for task_id, r in res.tasks.items():
         print(f"{task_id:36} {r['complete']}/{r['total']} runs complete ({r['ran']} this call)")
         for key, err in sorted(r["failed"].items()):
