@@ -175,12 +175,8 @@ def _check_agents(agents: Sequence[str], agent_params: Mapping[str, Mapping[str,
     for a, params in (agent_params or {}).items():
         if a not in agents:
             raise ConfigError(f"--agent-param for agent {a!r}, which is not in --agents; allowed: {', '.join(agents)}")
-        cls = agent_class(a)
-        known = {h.name: h for h in cls.hyperparameters}
-        for k in params:
-            if k not in known:
-                cls(**{k: params[k]})  # raises ConfigError naming the allowed hyper-parameters
-        typed[a] = {k: known[k].coerce(v, a) for k, v in params.items()}
+        checked = agent_class(a)(**params).params  # the agent's own checks: ConfigError naming what is allowed
+        typed[a] = {k: checked[k] for k in params}
     return {a: p for a, p in typed.items() if p}
 
 
