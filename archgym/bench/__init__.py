@@ -7,7 +7,8 @@
 | :mod:`~archgym.bench.refs` | reference bests (exhaustive or large random search, agent runs) |
 | :mod:`~archgym.bench.records` | merging a reference's computations; storing them in ``suites/v<N>.refs.yaml`` |
 | :mod:`~archgym.bench.run` | ``bench run``: agents × seeds × tasks on the sweep machinery (Ray Tune) |
-| :mod:`~archgym.bench.leaderboard` | per-run scores, bootstrap intervals, paired tests, Markdown/HTML |
+| :mod:`~archgym.bench.leaderboard` | per-run scores, bootstrap intervals, paired tests |
+| :mod:`~archgym.bench.page` | the leaderboard's Markdown/HTML tables and regret plots |
 
 From the shell: ``archgym bench tasks|refs|run|leaderboard`` (see ``docs/bench.md``).
 """
